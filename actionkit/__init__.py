@@ -1,0 +1,1 @@
+"""ActionKit REST client, hostname safety checks and a local ActionKit-compatible sandbox."""

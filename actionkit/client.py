@@ -1,0 +1,190 @@
+"""ActionKitClient: the public methods other code calls. HTTP details live in ``actionkit.http``.
+
+Points the reference marks **unverified** (§17) each live in exactly one method, with a comment saying so,
+so a fix after checking a live instance touches one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+from actionkit import errors
+from actionkit.http import DEFAULT_USER_AGENT, MAX_PAGE_SIZE, BaseClient
+
+API = "/rest/v1/"
+ACTBLUE_WEBHOOK_PATH = "/webhooks/actblue/payments/"
+ACTION_CORE_FIELDS = frozenset(
+    {
+        "first_name",
+        "last_name",
+        "prefix",
+        "middle_name",
+        "suffix",
+        "address1",
+        "address2",
+        "city",
+        "state",
+        "zip",
+        "postal",
+        "region",
+        "country",
+        "phone",
+        "lang",
+    }
+)
+
+
+def ak_timestamp(value: datetime) -> str:
+    """Naive UTC ISO format, the form every ActionKit endpoint accepts (reference §8)."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+class ActionKitClient(BaseClient):
+    """One tenant's ActionKit instance. Raises ``actionkit.errors.ActionKitError`` subclasses."""
+
+    def __init__(
+        self,
+        host: str,
+        username: str,
+        password: str,
+        *,
+        timeout=(5, 30),
+        throttle=None,
+        user_agent: str = DEFAULT_USER_AGENT,
+        insecure_hosts=None,
+    ):
+        super().__init__(
+            host, username, password, timeout=timeout, throttle=throttle, user_agent=user_agent, insecure=insecure_hosts
+        )
+
+    def verify_credentials(self) -> None:
+        """GET the API root; raises ActionKitUnauthorized on bad credentials."""
+        self._request("GET", API)
+
+    def actblue_notify(self, *, account: str, notification: dict, backfill: bool = False) -> dict:
+        """POST one ActBlue-format line-item notification to AK's ActBlue webhook endpoint."""
+        params = {"account": account, **({"backfill": "1"} if backfill else {})}
+        response = self._request("POST", ACTBLUE_WEBHOOK_PATH, params=params, json_body=notification)
+        return {"status_code": response.status_code, "body": response.body, "location": response.location}
+
+    # Users -------------------------------------------------------------------------------------------------
+
+    def users_updated_since(self, since: datetime | None, *, page_size: int = MAX_PAGE_SIZE) -> Iterator[dict]:
+        # Unverified (§17.3): whether updated_at__gte is filterable on user. Only this method assumes it.
+        return self._paginate(API + "user/", _since_params(since), page_size=page_size)
+
+    def user_get(self, user_id: int) -> dict:
+        return self._request("GET", f"{API}user/{int(user_id)}/").body
+
+    def user_by_email(self, email: str) -> dict | None:
+        objects = self._request("GET", API + "user/", params={"email": email, "_limit": 1}).body.get("objects")
+        return objects[0] if objects else None
+
+    def user_phones(self, user_id: int) -> list[dict]:
+        return [
+            {**p, "type": p.get("type"), "phone": p.get("phone"), "normalized_phone": p.get("normalized_phone")}
+            for p in self._paginate(API + "phone/", {"user": int(user_id)})
+        ]
+
+    def allowed_user_fields(self) -> list[dict]:
+        return list(self._paginate(API + "alloweduserfield/"))
+
+    def user_field_values(self, user_id: int) -> dict[str, str]:
+        """Custom field values from ``userfield/?user=``; a multi-valued field keeps its last row."""
+        return {row["name"]: row.get("value", "") for row in self._paginate(API + "userfield/", {"user": int(user_id)})}
+
+    # Pages and actions ---------------------------------------------------------------------------------------
+
+    def pages_updated_since(self, since: datetime | None) -> Iterator[dict]:
+        # Unverified (§17.3): updated_at__gte on the generic page list.
+        return self._paginate(API + "page/", _since_params(since))
+
+    def actions_updated_since(self, since: datetime | None, *, page_ids: list[int] | None = None) -> Iterator[dict]:
+        # Unverified (§17.3): updated_at__gte on action, and page__in (tastypie's comma-separated __in lookup).
+        params = _since_params(since)
+        if page_ids:
+            params["page__in"] = ",".join(str(int(p)) for p in page_ids)
+        for action in self._paginate(API + "action/", params):
+            yield {
+                **action,
+                "fields": action.get("fields") or {},
+                "user_id": errors.id_from_uri(action.get("user")),
+                "page_id": errors.id_from_uri(action.get("page")),
+            }
+
+    def import_page_ensure(self, *, name: str, title: str) -> dict:
+        """Create the import page, or return the existing one with that short name."""
+        try:
+            response = self._request("POST", API + "importpage/", json_body={"name": name, "title": title})
+        except errors.ActionKitValidationError as exc:
+            if not any("already exists" in m for m in exc.field_errors.get("name", [])):
+                raise
+            found = self._request("GET", API + "importpage/", params={"name": name}).body.get("objects") or []
+            if not found:
+                raise
+            return {**found[0], "id": found[0].get("id"), "created": False}
+        page_id = errors.id_from_uri(response.location) or (response.body or {}).get("id")
+        return {
+            **(response.body or {}),
+            "id": page_id,
+            "name": name,
+            "title": title,
+            "resource_uri": f"{API}importpage/{page_id}/",
+            "created": True,
+        }
+
+    def action_process(
+        self,
+        *,
+        page: str,
+        email: str,
+        core: dict[str, str] | None = None,
+        user_fields: dict[str, str] | None = None,
+        action_fields: dict[str, str] | None = None,
+        source: str | None = None,
+    ) -> dict:
+        """Action processing: find or create the user by email, apply fields, record an action on ``page``."""
+        # Unverified (§17.5): undefined user_* fields on POST /action/ (we define fields before first use).
+        body = {"page": page, "email": email}
+        body.update({k: v for k, v in (core or {}).items() if k in ACTION_CORE_FIELDS})
+        body.update({f"user_{k}": v for k, v in (user_fields or {}).items()})
+        body.update({f"action_{k}": v for k, v in (action_fields or {}).items()})
+        if source:
+            body["source"] = source
+        response = self._request("POST", API + "action/", json_body=body)
+        data = response.body or {}
+        return {
+            **data,
+            "action_id": data.get("id") or errors.id_from_uri(response.location),
+            "user_id": errors.id_from_uri(data.get("user")),
+            "created_user": bool(data.get("created_user")),
+            "location": response.location,
+        }
+
+    # Usergroups ----------------------------------------------------------------------------------------------
+
+    def usergroups(self) -> Iterator[dict]:
+        return self._paginate(API + "usergroup/")
+
+    def usergroup_member_ids(self, usergroup_id: int) -> Iterator[int]:
+        # Unverified (§17.1): we assume user objects carry "groups" URIs that tastypie lets us filter on.
+        for user in self._paginate(API + "user/", {"groups": int(usergroup_id), "order_by": "id"}):
+            yield int(user["id"])
+
+    def usergroup_add_user(self, usergroup_id: int, user_id: int) -> None:
+        # Unverified (§17.1): membership written by PATCHing the user's full "groups" list.
+        user = self.user_get(user_id)
+        groups = [g if isinstance(g, str) else g.get("resource_uri") for g in user.get("groups") or []]
+        uri = f"{API}usergroup/{int(usergroup_id)}/"
+        if uri not in groups:
+            self._request("PATCH", f"{API}user/{int(user_id)}/", json_body={"groups": [*groups, uri]})
+
+
+def _since_params(since: datetime | None) -> dict:
+    params: dict = {"order_by": ["updated_at", "id"]}
+    if since is not None:
+        params["updated_at__gte"] = ak_timestamp(since)
+    return params
