@@ -1,0 +1,56 @@
+# Two commands on a fresh machine: `make run` and `make test`. Both are safe to re-run.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+SANDBOX_PORT ?= 8001
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install migrate demo sandbox worker beat web lint bench clean
+
+$(PY):
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required (set PYTHON=/path/to/python3.11)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+# Reinstall only when the dependency files change.
+$(STAMP): $(PY) pyproject.toml constraints.txt
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py seed_demo --sandbox-host 127.0.0.1:$(SANDBOX_PORT)
+
+# Web, worker, beat and the ActionKit sandbox on the embedded default (SQLite + filesystem broker). Ctrl-C stops all.
+run: install
+	PORT=$(PORT) SANDBOX_PORT=$(SANDBOX_PORT) $(PY) scripts/run.py
+
+sandbox: install
+	$(PY) -m actionkit.sandbox serve --host 127.0.0.1 --port $(SANDBOX_PORT) --db var/sandbox.sqlite3
+
+web: install
+	$(PY) -m gunicorn config.wsgi:application --bind 0.0.0.0:$(PORT) --workers 2 --threads 4
+
+worker: install
+	$(PY) -m celery -A config worker -Q deliveries,polls,backfills --concurrency 2 --loglevel INFO
+
+beat: install
+	$(PY) -m celery -A config beat --loglevel INFO --schedule var/celerybeat-schedule
+
+test: install
+	$(PY) scripts/ensure_browser.py
+	VAR_DIR=$(CURDIR)/var/test $(PY) -m pytest -q
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+bench: install
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf $(VENV) var staticfiles

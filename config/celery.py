@@ -1,0 +1,65 @@
+"""The Celery app: three queues, JSON only, and a beat schedule kept in code.
+
+Deliveries, polls and backfills have their own queues so a million-row backfill never delays a refund.
+Every task is idempotent (the database ledger decides what is due), which is what makes acks_late safe.
+"""
+
+import os
+
+from celery import Celery
+from kombu import Queue
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("config")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+
+
+class Queues:
+    DELIVERIES = "deliveries"
+    POLLS = "polls"
+    BACKFILLS = "backfills"
+    ALL = (DELIVERIES, POLLS, BACKFILLS)
+
+
+app.conf.update(
+    task_queues=[Queue(name) for name in Queues.ALL],
+    task_default_queue=Queues.DELIVERIES,
+    task_serializer="json",
+    result_serializer="json",
+    accept_content=["json"],
+    task_ignore_result=True,
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    task_time_limit=15 * 60,
+    task_soft_time_limit=14 * 60,
+    broker_connection_retry_on_startup=True,
+    worker_hijack_root_logger=False,
+    timezone="UTC",
+)
+
+
+def _periodic(task: str, seconds: int, queue: str) -> dict:
+    # A tick that waited in a backlog past the next one is useless, so each entry expires before its next run.
+    return {"task": task, "schedule": seconds, "options": {"expires": max(1, int(seconds * 0.9)), "queue": queue}}
+
+
+def beat_schedule() -> dict:
+    from django.conf import settings
+
+    sweep, poll = settings.SWEEP_INTERVAL_SECONDS, settings.POLL_INTERVAL_SECONDS
+    return {
+        "integrations-deliveries-sweep": _periodic("integrations.deliveries_sweep", sweep, Queues.DELIVERIES),
+        "integrations-backfills-sweep": _periodic("integrations.backfills_sweep", sweep, Queues.BACKFILLS),
+        "integrations-heartbeat": _periodic("integrations.beat_heartbeat", 30, Queues.DELIVERIES),
+        "strive-poll-all": _periodic("strive.poll_all", poll, Queues.POLLS),
+    }
+
+
+@app.on_after_finalize.connect
+def _install_beat_schedule(sender, **kwargs):
+    sender.conf.beat_schedule = beat_schedule()
+
+
+app.autodiscover_tasks()

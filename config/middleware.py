@@ -1,0 +1,35 @@
+import uuid
+
+from django.conf import settings
+
+from config.logging import correlation_id
+
+
+class CorrelationIdMiddleware:
+    """Tags every log line of a request with one id, taken from X-Request-ID when a proxy sets a sane one."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get("X-Request-ID", "")
+        value = incoming if incoming.isalnum() and len(incoming) <= 64 else uuid.uuid4().hex
+        token = correlation_id.set(value)
+        try:
+            response = self.get_response(request)
+        finally:
+            correlation_id.reset(token)
+        response["X-Request-ID"] = value
+        return response
+
+
+class ContentSecurityPolicyMiddleware:
+    """A strict policy: no inline script or style anywhere, so templates load /static files only."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
+        return response

@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+
+from integrations import views as hub_views
+
+urlpatterns = [
+    path("", hub_views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("healthz", hub_views.healthz, name="healthz"),
+    path("readyz", hub_views.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/v1/", include("actblue.api_urls")),
+    path("api/v1/", include("strive.api_urls")),
+    path("e/<slug:entity_slug>/", include("integrations.urls")),
+    path("e/<slug:entity_slug>/actblue/", include("actblue.urls")),
+    path("e/<slug:entity_slug>/strive/", include("strive.urls")),
+    path("", include("strive.public_urls")),
+]

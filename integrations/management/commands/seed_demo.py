@@ -1,0 +1,34 @@
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from integrations import registry
+from integrations.models import Entity, Membership
+
+DEMO_USERNAME = "demo-admin"
+DEMO_PASSWORD = "demo-admin-password"
+DEMO_ENTITY_SLUG = "demo-pac"
+
+
+class Command(BaseCommand):
+    help = "Create (or refresh) the demo entity, its admin login and each integration's demo data. Safe to re-run."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--sandbox-host", default=f"127.0.0.1:{getattr(settings, 'SANDBOX_PORT', 8001)}")
+
+    @transaction.atomic
+    def handle(self, *args, sandbox_host, **options):
+        entity, _ = Entity.objects.get_or_create(slug=DEMO_ENTITY_SLUG, defaults={"name": "Demo PAC"})
+        Entity.objects.get_or_create(slug="partner-committee", defaults={"name": "Partner Committee"})
+        user_model = get_user_model()
+        user, created = user_model.objects.get_or_create(username=DEMO_USERNAME, defaults={"email": "admin@demo.example"})
+        user.set_password(DEMO_PASSWORD)
+        user.is_staff = user.is_superuser = True  # The demo admin may also open /admin/ to look around.
+        user.save()
+        Membership.objects.update_or_create(user=user, entity=entity, defaults={"role": Membership.Role.ADMIN})
+        for kind in registry.kinds():
+            seeder = kind.extra.get("seed_demo")
+            if seeder:
+                seeder(entity=entity, sandbox_host=sandbox_host, stdout=self.stdout)
+        self.stdout.write(self.style.SUCCESS(f"Demo ready: entity '{entity.name}', login {DEMO_USERNAME} / {DEMO_PASSWORD}"))

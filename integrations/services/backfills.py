@@ -1,0 +1,145 @@
+"""Backfills reuse the live path: planning writes ordinary outbox rows (live keys), and a pump sends them.
+
+Planning walks source rows after `Backfill.cursor` in chunks, so it resumes after a crash and uses constant memory.
+The pump runs on the backfills queue and claims a few rows at a time, so live events are never stuck behind it.
+"""
+
+import logging
+import time
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from integrations import registry
+from integrations.models import Backfill, Connection, Delivery
+from integrations.services.audit import audit_record
+from integrations.services.deliveries import connection_is_sendable, delivery_send
+
+logger = logging.getLogger(__name__)
+
+PLAN_CHUNK = 2000  # Source rows planned per step; bounded so memory stays flat at any backfill size.
+TASK_BUDGET_SECONDS = 50  # A planner or pump task hands over to a fresh task after this long.
+PUMP_BATCH = 50  # Rows claimed per pump query.
+STALE_AFTER_SECONDS = 180  # A backfill with no heartbeat for this long is restarted by the sweeper.
+
+
+@transaction.atomic
+def backfill_start(*, connection: Connection, params: dict, actor) -> Backfill:
+    backfill = Backfill.objects.create(connection=connection, params=params, created_by=actor if getattr(
+        actor, "is_authenticated", False) else None, heartbeat_at=timezone.now())
+    audit_record(entity=connection.entity, actor=actor, action="backfill.started", target=f"backfill {backfill.pk}",
+                 changes=params)
+    transaction.on_commit(lambda: _queue("integrations.backfill_plan", backfill.pk))
+    return backfill
+
+
+def _queue(task_name: str, backfill_id: int, countdown: float | None = None) -> None:
+    from config.celery import app
+
+    try:
+        app.send_task(task_name, args=(backfill_id,), queue="backfills", countdown=countdown)
+    except Exception:
+        logger.warning("backfill.enqueue.failed", extra={"backfill_id": backfill_id}, exc_info=True)
+
+
+def backfill_plan(*, backfill_id: int) -> None:
+    """Plan chunk after chunk until done or out of time; then start the pump or hand over to a new task."""
+    deadline = time.monotonic() + TASK_BUDGET_SECONDS
+    backfill = Backfill.objects.select_related("connection").filter(pk=backfill_id, status=Backfill.Status.PLANNING).first()
+    if backfill is None:
+        return
+    planner = registry.get_kind(backfill.connection.kind).plan_backfill_chunk
+    while time.monotonic() < deadline:
+        with transaction.atomic():
+            backfill = Backfill.objects.select_for_update().get(pk=backfill_id)
+            if backfill.status != Backfill.Status.PLANNING:
+                return
+            chunk = planner(backfill, backfill.cursor, PLAN_CHUNK)
+            backfill.cursor, backfill.planned = chunk.last_source_id, backfill.planned + chunk.planned
+            backfill.heartbeat_at = timezone.now()
+            if chunk.done:
+                backfill.status, backfill.planned_at = Backfill.Status.RUNNING, timezone.now()
+            backfill.save(update_fields=["cursor", "planned", "heartbeat_at", "status", "planned_at"])
+        if chunk.done:
+            _queue("integrations.backfill_pump", backfill_id)
+            return
+    _queue("integrations.backfill_plan", backfill_id)
+
+
+def backfill_pump(*, backfill_id: int) -> None:
+    """Send this backfill's due rows one by one under the connection's rate limit, until done or out of time."""
+    deadline = time.monotonic() + TASK_BUDGET_SECONDS
+    while time.monotonic() < deadline:
+        backfill = Backfill.objects.select_related("connection__entity").filter(pk=backfill_id).first()
+        if backfill is None or backfill.status != Backfill.Status.RUNNING:
+            return
+        Backfill.objects.filter(pk=backfill_id).update(heartbeat_at=timezone.now())
+        if not connection_is_sendable(backfill.connection):
+            return  # The sweeper restarts the pump once the connection can send again.
+        due = _due_ids(backfill)
+        if not due:
+            _finish_or_wait(backfill)
+            return
+        for delivery_id in due:
+            delivery_send(delivery_id=delivery_id)
+    _queue("integrations.backfill_pump", backfill_id)
+
+
+def _due_ids(backfill: Backfill) -> list[int]:
+    return list(Delivery.objects.filter(backfill=backfill, lane=Delivery.Lane.BACKFILL, status__in=Delivery.DUE,
+                                        next_attempt_at__lte=timezone.now()).order_by("id").values_list("id", flat=True)[:PUMP_BATCH])
+
+
+def _finish_or_wait(backfill: Backfill) -> None:
+    waiting = Delivery.objects.filter(backfill=backfill, lane=Delivery.Lane.BACKFILL, status__in=Delivery.OPEN)
+    next_due = waiting.order_by("next_attempt_at").values_list("next_attempt_at", flat=True).first()
+    if next_due is None:
+        Backfill.objects.filter(pk=backfill.pk, status=Backfill.Status.RUNNING).update(
+            status=Backfill.Status.DONE, finished_at=timezone.now())
+        logger.info("backfill.finished", extra={"backfill_id": backfill.pk})
+        return
+    wait = max(1.0, min(60.0, (next_due - timezone.now()).total_seconds()))
+    _queue("integrations.backfill_pump", backfill.pk, countdown=wait)
+
+
+@transaction.atomic
+def backfill_cancel(*, backfill: Backfill, actor) -> Backfill:
+    """Stop a backfill. Rows it reopened that had been delivered before go back to delivered; the rest are cancelled."""
+    if backfill.status not in (Backfill.Status.PLANNING, Backfill.Status.RUNNING):
+        return backfill
+    Backfill.objects.filter(pk=backfill.pk).update(status=Backfill.Status.CANCELLED, finished_at=timezone.now())
+    open_rows = Delivery.objects.filter(backfill=backfill, lane=Delivery.Lane.BACKFILL, status__in=Delivery.DUE)
+    open_rows.filter(delivered_at__isnull=False).update(status=Delivery.Status.SUCCEEDED, lane=Delivery.Lane.LIVE)
+    open_rows.filter(delivered_at__isnull=True).update(status=Delivery.Status.CANCELLED)
+    audit_record(entity=backfill.connection.entity, actor=actor, action="backfill.cancelled", target=f"backfill {backfill.pk}")
+    backfill.refresh_from_db()
+    return backfill
+
+
+def backfills_sweep() -> int:
+    """Restart planners and pumps that died with their worker."""
+    stale = timezone.now() - timedelta(seconds=STALE_AFTER_SECONDS)
+    restarted = 0
+    rows = Backfill.objects.filter(status__in=[Backfill.Status.PLANNING, Backfill.Status.RUNNING]).filter(
+        Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=stale))
+    for backfill in rows:
+        Backfill.objects.filter(pk=backfill.pk).update(heartbeat_at=timezone.now())
+        task = "integrations.backfill_plan" if backfill.status == Backfill.Status.PLANNING else "integrations.backfill_pump"
+        _queue(task, backfill.pk)
+        restarted += 1
+    return restarted
+
+
+def backfill_progress(backfill: Backfill) -> dict:
+    """Sent / total with an ETA at the connection's rate limit: remaining ÷ records per minute."""
+    done = backfill.succeeded + backfill.failed
+    total = backfill.planned
+    remaining = max(0, total - done)
+    per_minute = backfill.connection.budget_per_minute
+    eta_seconds = int(remaining / per_minute * 60) if per_minute and backfill.status != Backfill.Status.DONE else 0
+    percent = 100 if backfill.status == Backfill.Status.DONE else (int(done * 100 / total) if total else 0)
+    return {"id": backfill.pk, "status": backfill.status, "status_label": backfill.get_status_display(),
+            "sent": backfill.succeeded, "failed": backfill.failed, "total": total, "percent": percent,
+            "eta_seconds": eta_seconds, "planning": backfill.status == Backfill.Status.PLANNING}

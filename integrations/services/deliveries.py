@@ -1,0 +1,211 @@
+"""The outbox: enqueue in the event's transaction, claim with a conditional UPDATE, sort every outcome into one class.
+
+Invariants:
+- One row per (connection, key); enqueuing the same event again returns the existing row.
+- A row is sent only after a conditional UPDATE moved it to SENDING, so overlapping tasks and sweeps cost nothing.
+- Nothing is sent for a disconnected or halted connection or a paused entity; the rows wait in the ledger.
+- A row with `depends_on` waits until that row succeeded (a refund never overtakes its contribution).
+"""
+
+import logging
+import random
+import time
+from datetime import timedelta
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from integrations import registry
+from integrations.models import Backfill, Connection, Delivery, DeliveryAttempt
+from integrations.registry import Outcome
+from integrations.services.audit import audit_record
+
+logger = logging.getLogger(__name__)
+
+EXCERPT_LIMIT = 2000  # Characters of a response kept per attempt; enough to read an error, small enough to store.
+DEPENDENCY_WAIT_SECONDS = 5  # How soon a row waiting on its contribution is looked at again.
+COUNTDOWN_LIMIT_SECONDS = 60  # Longer waits are left to the sweeper, well inside the broker's visibility timeout.
+
+
+def delivery_enqueue(*, connection: Connection, key: str, event_type: str, payload: dict, source_id: int | None = None,
+                     depends_on: Delivery | None = None, options: dict | None = None) -> tuple[Delivery, bool]:
+    """Write the live outbox row inside the caller's transaction and queue its send after commit."""
+    now = timezone.now()
+    delivery, created = Delivery.objects.get_or_create(
+        connection=connection, key=key,
+        defaults={"event_type": event_type, "payload": payload, "source_id": source_id, "depends_on": depends_on,
+                  "options": options or {}, "next_attempt_at": now, "enqueued_at": now},
+    )
+    if created and connection_is_sendable(connection):
+        transaction.on_commit(partial(_queue_send, delivery.id))
+    return delivery, created
+
+
+def _queue_send(delivery_id: int, countdown: float = 0) -> None:
+    from integrations.tasks import delivery_send
+
+    try:
+        delivery_send.apply_async((delivery_id,), countdown=countdown or None)
+    except Exception:  # The broker is down: the row is pending and unclaimed, so the sweeper will find it.
+        logger.warning("delivery.enqueue.failed", extra={"delivery_id": delivery_id}, exc_info=True)
+
+
+def connection_is_sendable(connection: Connection) -> bool:
+    return connection.status != Connection.Status.DISCONNECTED and not connection.halted and not connection.entity.paused
+
+
+def delivery_send(*, delivery_id: int) -> str | None:
+    """Try to deliver one row. Returns the outcome kind, or None when there was nothing to do."""
+    delivery = Delivery.objects.select_related("connection__entity", "depends_on").filter(pk=delivery_id).first()
+    if delivery is None or delivery.status not in Delivery.DUE or not connection_is_sendable(delivery.connection):
+        return None
+    if delivery.depends_on_id and not _dependency_ready(delivery):
+        return None
+    now = timezone.now()
+    claimed = Delivery.objects.filter(pk=delivery_id, status__in=Delivery.DUE, next_attempt_at__lte=now).update(
+        status=Delivery.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    if claimed != 1:
+        return None  # Another worker holds it, it is finished, or it is not due yet.
+    delivery.refresh_from_db(fields=["attempts", "options", "payload", "lane", "backfill"])
+    started = time.monotonic()
+    outcome = _send_through_kind(delivery)
+    _apply_outcome(delivery=delivery, outcome=outcome, started_at=now, duration_ms=int((time.monotonic() - started) * 1000))
+    return outcome.kind
+
+
+def _send_through_kind(delivery: Delivery) -> Outcome:
+    kind = registry.get_kind(delivery.connection.kind)
+    try:
+        return kind.send(delivery.connection, delivery)
+    except Exception as exc:  # A bug in a sender must not strand the row in SENDING.
+        logger.exception("delivery.send.crashed", extra={"delivery_id": delivery.id})
+        return Outcome(Outcome.RETRYABLE, detail=f"Internal error while sending: {type(exc).__name__}")
+
+
+def _dependency_ready(delivery: Delivery) -> bool:
+    dependency = delivery.depends_on
+    if dependency.status == Delivery.Status.SUCCEEDED:
+        return True
+    if dependency.status in (Delivery.Status.DEAD, Delivery.Status.CANCELLED):
+        Delivery.objects.filter(pk=delivery.pk, status__in=Delivery.DUE).update(
+            status=Delivery.Status.DEAD, last_error="The contribution this event refers to was never delivered.")
+        return False
+    wait_until = timezone.now() + timedelta(seconds=DEPENDENCY_WAIT_SECONDS)
+    Delivery.objects.filter(pk=delivery.pk, status__in=Delivery.DUE).update(next_attempt_at=wait_until, enqueued_at=wait_until)
+    if delivery.lane == Delivery.Lane.LIVE:
+        _queue_send(delivery.id, countdown=DEPENDENCY_WAIT_SECONDS)
+    return False
+
+
+def retry_delay_seconds(attempts: int, retry_after: float | None = None) -> float:
+    """Capped exponential backoff with ±20% jitter; a server's Retry-After wins when it is longer."""
+    base = settings.DELIVERY_BACKOFF_BASE_SECONDS * (2 ** max(0, attempts - 1))
+    delay = min(base, settings.DELIVERY_BACKOFF_MAX_SECONDS) * random.uniform(0.8, 1.2)
+    return max(delay, retry_after or 0.0)
+
+
+@transaction.atomic
+def _apply_outcome(*, delivery: Delivery, outcome: Outcome, started_at, duration_ms: int) -> None:
+    now = timezone.now()
+    DeliveryAttempt.objects.create(delivery=delivery, started_at=started_at, duration_ms=duration_ms,
+                                   outcome=outcome.kind, status_code=outcome.status_code, detail=outcome.detail[:EXCERPT_LIMIT])
+    fields = {"last_status_code": outcome.status_code, "claimed_at": None}
+    if outcome.kind == Outcome.SUCCESS:
+        fields.update(status=Delivery.Status.SUCCEEDED, delivered_at=now, remote_ref=outcome.remote_ref[:200], last_error="")
+        _connection_succeeded(delivery.connection, now)
+    elif outcome.kind == Outcome.HALT:
+        # The credentials were refused: the row waits without using up a try until someone fixes them.
+        fields.update(status=Delivery.Status.PENDING, attempts=F("attempts") - 1, last_error=outcome.detail)
+        connection_halt(connection=delivery.connection, reason=outcome.detail)
+    elif outcome.kind == Outcome.RETRYABLE and delivery.attempts < settings.DELIVERY_MAX_ATTEMPTS:
+        delay = retry_delay_seconds(delivery.attempts, outcome.retry_after)
+        fields.update(status=Delivery.Status.FAILED, last_error=outcome.detail,
+                      next_attempt_at=now + timedelta(seconds=delay))
+        if delay <= COUNTDOWN_LIMIT_SECONDS and delivery.lane == Delivery.Lane.LIVE:
+            fields["enqueued_at"] = now + timedelta(seconds=delay)
+            transaction.on_commit(partial(_queue_send, delivery.id, countdown=delay))
+        _connection_failed(delivery.connection, now, outcome.detail)
+    else:
+        fields.update(status=Delivery.Status.DEAD, last_error=outcome.detail or "Failed permanently.")
+        if outcome.kind == Outcome.RETRYABLE:
+            _connection_failed(delivery.connection, now, outcome.detail)
+    Delivery.objects.filter(pk=delivery.pk).update(**fields)
+    if delivery.backfill_id and delivery.lane == Delivery.Lane.BACKFILL:
+        counter = "succeeded" if outcome.kind == Outcome.SUCCESS else "failed" if fields["status"] == Delivery.Status.DEAD else None
+        if counter:
+            Backfill.objects.filter(pk=delivery.backfill_id).update(**{counter: F(counter) + 1})
+    log = logger.info if outcome.kind == Outcome.SUCCESS else logger.warning
+    log("delivery.attempt." + outcome.kind, extra={"delivery_id": delivery.id, "connection_id": delivery.connection_id,
+                                                    "status": outcome.status_code, "attempt": delivery.attempts})
+
+
+def _connection_succeeded(connection: Connection, now) -> None:
+    # Writing the connection row on every success would serialize workers on one row lock, so only write on change
+    # or every few seconds.
+    stale = now - timedelta(seconds=5)
+    Connection.objects.filter(pk=connection.pk, halted=False).filter(
+        Q(consecutive_failures__gt=0) | Q(status=Connection.Status.ERROR) | Q(last_success_at__isnull=True) | Q(last_success_at__lt=stale)
+    ).exclude(status=Connection.Status.DISCONNECTED).update(
+        consecutive_failures=0, first_failure_at=None, last_success_at=now, status=Connection.Status.CONNECTED, status_reason="")
+
+
+def _connection_failed(connection: Connection, now, reason: str) -> None:
+    Connection.objects.filter(pk=connection.pk).update(consecutive_failures=F("consecutive_failures") + 1)
+    Connection.objects.filter(pk=connection.pk, first_failure_at__isnull=True).update(first_failure_at=now)
+    Connection.objects.filter(
+        pk=connection.pk, consecutive_failures__gte=settings.CONNECTION_ERROR_AFTER_FAILURES,
+        status=Connection.Status.CONNECTED,
+    ).update(status=Connection.Status.ERROR, status_reason=reason or "ActionKit is not answering; we keep retrying.")
+
+
+def connection_halt(*, connection: Connection, reason: str) -> None:
+    """Stop all sending for a connection whose credentials were refused, and say so on its details page."""
+    updated = Connection.objects.filter(pk=connection.pk, halted=False).exclude(
+        status=Connection.Status.DISCONNECTED).update(halted=True, status=Connection.Status.ERROR, status_reason=reason)
+    if updated:
+        audit_record(entity=connection.entity, actor=None, action="connection.halted", target=connection.kind,
+                     changes={"reason": reason})
+        logger.warning("connection.halted", extra={"connection_id": connection.pk})
+
+
+@transaction.atomic
+def delivery_retry(*, delivery: Delivery, actor) -> Delivery:
+    """Send a failed or dead row again now. Shared by the details page and the admin action."""
+    if delivery.status not in (Delivery.Status.FAILED, Delivery.Status.DEAD, Delivery.Status.CANCELLED):
+        return delivery
+    now = timezone.now()
+    Delivery.objects.filter(pk=delivery.pk).update(status=Delivery.Status.PENDING, next_attempt_at=now, enqueued_at=now,
+                                                   attempts=0)
+    audit_record(entity=delivery.connection.entity, actor=actor, action="delivery.retried", target=delivery.key)
+    if connection_is_sendable(delivery.connection):
+        transaction.on_commit(partial(_queue_send, delivery.pk))
+    delivery.refresh_from_db()
+    return delivery
+
+
+SWEEP_BATCH = 2000  # Rows re-queued per sweep; a larger backlog drains over the next sweeps.
+
+
+def deliveries_sweep(*, now=None) -> dict[str, int]:
+    """The safety net: free stuck claims and re-queue due live rows whose task was lost or never sent."""
+    now = now or timezone.now()
+    stuck_before = now - timedelta(seconds=settings.DELIVERY_CLAIM_TIMEOUT_SECONDS)
+    # A worker died mid-send. Sending again is safe: the remote side de-duplicates on the line item.
+    freed = Delivery.objects.filter(status=Delivery.Status.SENDING, claimed_at__lt=stuck_before).update(
+        status=Delivery.Status.FAILED, next_attempt_at=now, claimed_at=None, last_error="The worker stopped mid-send.")
+    requeue_before = now - timedelta(seconds=max(30, settings.SWEEP_INTERVAL_SECONDS))
+    due = (Delivery.objects.filter(status__in=Delivery.DUE, next_attempt_at__lte=now, lane=Delivery.Lane.LIVE)
+           .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=requeue_before))
+           .exclude(connection__status=Connection.Status.DISCONNECTED)
+           .filter(connection__halted=False, connection__entity__paused=False)
+           .order_by("next_attempt_at").values_list("id", flat=True)[:SWEEP_BATCH])
+    ids = list(due)
+    Delivery.objects.filter(id__in=ids).update(enqueued_at=now)
+    for delivery_id in ids:
+        _queue_send(delivery_id)
+    if ids or freed:
+        logger.info("delivery.sweep", extra={"requeued": len(ids), "freed": freed})
+    return {"requeued": len(ids), "freed": freed}

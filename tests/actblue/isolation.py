@@ -1,0 +1,5 @@
+URLS = {
+    "actblue:connect": lambda cast: {},
+    "actblue:detail": lambda cast: {},
+    "actblue:contributions": lambda cast: {},
+}

@@ -1,0 +1,10 @@
+"""URL names of this app's entity pages, with the extra kwargs each needs (a factory taking the cast)."""
+
+URLS = {
+    "integrations:hub": lambda cast: {},
+    "integrations:team": lambda cast: {},
+    "integrations:team-update": lambda cast: {"membership_id": cast.entity_a.memberships.first().pk},
+    "integrations:activity": lambda cast: {},
+    "integrations:api-keys": lambda cast: {},
+    "integrations:api-key-action": lambda cast: {"credential_id": 1, "action": "revoke"},
+}

@@ -1,0 +1,152 @@
+"""A real Celery worker (and optionally beat) as subprocesses, sharing the test database and broker.
+
+End-to-end tests use `celery_worker` with `transactional_db` so the worker sees committed rows. Time constants
+are passed through the environment, so retry and sweep behaviour runs in seconds.
+"""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+
+FAST_TIMINGS = {
+    "DELIVERY_BACKOFF_BASE_SECONDS": "0.5",
+    "DELIVERY_BACKOFF_MAX_SECONDS": "3",
+    "DELIVERY_CLAIM_TIMEOUT_SECONDS": "6",
+    "SWEEP_INTERVAL_SECONDS": "2",
+    "CONNECTION_ERROR_AFTER_FAILURES": "2",
+    "ACTIONKIT_READ_TIMEOUT": "2",
+}
+
+
+def test_database_url() -> str:
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    user = db.get("USER") or "postgres"
+    host = db.get("HOST") or "127.0.0.1"
+    port = db.get("PORT") or 5432
+    return f"postgres://{user}@{host}:{port}/{db['NAME']}"
+
+
+def purge_broker() -> None:
+    from config.celery import app
+
+    if django_settings.CELERY_BROKER_URL.startswith("filesystem"):
+        folder = Path(django_settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"])
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True, exist_ok=True)
+        return
+    with app.connection_for_write() as conn:
+        for queue in ("deliveries", "polls", "backfills"):
+            try:
+                conn.default_channel.queue_purge(queue)
+            except Exception:
+                pass
+
+
+class WorkerProcess:
+    def __init__(self, env: dict, queues: str, concurrency: int, beat: bool):
+        self.env, self.queues, self.concurrency, self.beat = env, queues, concurrency, beat
+        self.proc: subprocess.Popen | None = None
+        self.beat_proc: subprocess.Popen | None = None
+        self.log = ROOT / "var" / "test" / f"worker-{os.getpid()}-{time.monotonic_ns()}.log"
+
+    def start(self) -> "WorkerProcess":
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        cmd = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", self.queues, "--concurrency",
+               str(self.concurrency), "--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+        out = open(self.log, "ab")  # noqa: SIM115 - kept open for the process lifetime.
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        if self.beat:
+            beat_cmd = [sys.executable, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO", "--schedule",
+                        str(self.log.with_suffix(".beat"))]
+            self.beat_proc = subprocess.Popen(beat_cmd, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
+                                              start_new_session=True)
+        self._wait_ready()
+        return self
+
+    def _wait_ready(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"celery worker exited early:\n{self.log.read_text()[-3000:]}")
+            if b"ready." in self.log.read_bytes():
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f"celery worker not ready in {timeout}s:\n{self.log.read_text()[-3000:]}")
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        """Kill the worker's whole process group, the way a crashed machine would."""
+        for proc in (self.proc, self.beat_proc):
+            if proc and proc.poll() is None:
+                os.killpg(proc.pid, sig)
+                proc.wait(timeout=30)
+
+    def stop(self) -> None:
+        for proc in (self.proc, self.beat_proc):
+            if proc and proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+                try:
+                    proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait(timeout=10)
+
+    def restart(self) -> "WorkerProcess":
+        self.stop()
+        return self.start()
+
+    def tail(self, chars: int = 4000) -> str:
+        return self.log.read_text(errors="replace")[-chars:]
+
+
+@pytest.fixture
+def celery_worker(transactional_db, settings, request):
+    """Factory: `worker = celery_worker(env={...}, queues="deliveries", beat=False)`. Stopped after the test."""
+    from config.celery import app
+
+    started: list[WorkerProcess] = []
+    app.conf.task_always_eager = False
+    purge_broker()
+    # The test process runs services too (sweeps, enqueues), so it uses the same fast timings as the worker.
+    settings.DELIVERY_BACKOFF_BASE_SECONDS = 0.5
+    settings.DELIVERY_BACKOFF_MAX_SECONDS = 3.0
+    settings.DELIVERY_CLAIM_TIMEOUT_SECONDS = 6
+    settings.SWEEP_INTERVAL_SECONDS = 2
+    settings.CONNECTION_ERROR_AFTER_FAILURES = 2
+    settings.ACTIONKIT_TIMEOUT = (2.0, 2.0)
+
+    def start(*, env: dict | None = None, queues: str = "deliveries,polls,backfills", concurrency: int = 2,
+              beat: bool = False) -> WorkerProcess:
+        full_env = {**os.environ, **FAST_TIMINGS, "DATABASE_URL": test_database_url(),
+                    "VAR_DIR": str(django_settings.VAR_DIR), "PYTHONUNBUFFERED": "1",
+                    "ACTIONKIT_INSECURE_HOSTS": ",".join(django_settings.ACTIONKIT_INSECURE_HOSTS), **(env or {})}
+        worker = WorkerProcess(full_env, queues, concurrency, beat).start()
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
+    app.conf.task_always_eager = True
+
+
+def wait_until(predicate, *, timeout: float = 30, interval: float = 0.2, message: str = "condition"):
+    """Poll until predicate() is truthy; the failure says what was awaited. Not a timing assertion."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"Timed out after {timeout}s waiting for {message}")

@@ -1,0 +1,6 @@
+URLS = {
+    "strive:connect": lambda cast: {},
+    "strive:detail": lambda cast: {},
+    "strive:members": lambda cast: {},
+    "strive:groups": lambda cast: {},
+}
