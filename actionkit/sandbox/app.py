@@ -1,0 +1,134 @@
+"""The sandbox WSGI application: auth, limits, faults and routing."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import time
+
+from actionkit.sandbox import actblue, db, resources, writes
+from actionkit.sandbox.control import Control
+from actionkit.sandbox.web import Request, Response, empty, json_response
+
+REST_RE = re.compile(r"^/rest/v1/(?:(?P<resource>[a-z_]+)/(?:(?P<key>[^/]+)/)?)?$")
+WEBHOOK_PATH = "/webhooks/actblue/payments/"
+UNAUTHORIZED_HEADERS = [("WWW-Authenticate", 'Basic Realm="django-tastypie"')]
+TRANSIENT_BODY = {"error": "Sorry, this request could not be processed. Please try again later."}
+CREATORS = {
+    "user": writes.user_create,
+    "phone": writes.phone_create,
+    "alloweduserfield": writes.allowed_field_create,
+    "userfield": writes.userfield_create,
+    "importpage": writes.page_create,
+    "usergroup": writes.usergroup_create,
+    "action": writes.action_process,
+}
+
+
+class SandboxApp:
+    def __init__(self, db_path: str):
+        db.init(db_path)
+        self.db_path = db_path
+        self.control = Control()
+        self._staff: dict[str, str] | None = None
+
+    def conn(self):
+        return db.thread_conn(self.db_path)
+
+    def __call__(self, environ, start_response):
+        request = Request.from_environ(environ)
+        try:
+            response = self.dispatch(request)
+        except ValueError:
+            response = json_response(400, {"errors": ["Malformed request body."]})
+        return response.start(start_response)
+
+    def dispatch(self, request: Request) -> Response:
+        if request.path.startswith("/_sandbox"):
+            from actionkit.sandbox.control_views import handle_control
+
+            if not _is_loopback(request.remote_addr):
+                return empty(403)
+            return handle_control(self, request)
+        if not request.path.endswith("/") and request.path.startswith(("/rest/", "/webhooks/")):
+            query = f"?{request.query_string}" if request.query_string else ""
+            return empty(301, [("Location", request.path + "/" + query)])
+        if not (request.path.startswith("/rest/v1/") or request.path == WEBHOOK_PATH):
+            return empty(404)
+        return self.limited(request)
+
+    def limited(self, request: Request) -> Response:
+        reason = self.control.admit()
+        if reason is not None:
+            return json_response(429, {"error": reason})
+        records = 1
+        try:
+            fault_response = self.fault(request)
+            if fault_response is not None:
+                return fault_response
+            if not self.authenticated(request):
+                return empty(401, UNAUTHORIZED_HEADERS)
+            response = self.route(request)
+            records = response.records
+            return response
+        finally:
+            self.control.leave(records)
+
+    def fault(self, request: Request) -> Response | None:
+        fault = self.control.next_fault()
+        if fault is None:
+            return None
+        self.control.count("faults")
+        if fault.kind == "slow":
+            time.sleep(fault.delay)
+            return None
+        if fault.kind == "401":
+            return empty(401, UNAUTHORIZED_HEADERS)
+        if fault.kind == "429":
+            return empty(429, [("Retry-After", fault.retry_after)] if fault.retry_after else [])
+        return json_response(int(fault.kind), TRANSIENT_BODY)
+
+    def authenticated(self, request: Request) -> bool:
+        if self._staff is None:
+            rows = self.conn().execute("SELECT username, password FROM staff").fetchall()
+            self._staff = {r["username"]: r["password"] for r in rows}
+        return request.auth is not None and self._staff.get(request.auth[0]) == request.auth[1]
+
+    def route(self, request: Request) -> Response:
+        if request.path == WEBHOOK_PATH:
+            return actblue.handle(self.conn(), request) if request.method == "POST" else empty(405)
+        match = REST_RE.match(request.path)
+        if match is None:
+            return empty(404)
+        name, key = match["resource"], match["key"]
+        if name is None:
+            return json_response(
+                200,
+                {
+                    n: {"list_endpoint": f"/rest/v1/{n}/", "schema": f"/rest/v1/{n}/schema/"}
+                    for n in resources.RESOURCES
+                },
+            )
+        if name not in resources.RESOURCES and name not in CREATORS:
+            return empty(404)
+        return self.resource(request, name, key)
+
+    def resource(self, request: Request, name: str, key: str | None) -> Response:
+        conn, method = self.conn(), request.method
+        if method == "GET" and key is None and name in resources.RESOURCES:
+            return resources.list_objects(conn, name, request)
+        if method == "GET" and key is not None:
+            return resources.get_object(conn, name, key)
+        if method == "POST" and key is None and name in CREATORS:
+            return CREATORS[name](conn, request.data())
+        if method in ("PATCH", "PUT") and name == "user" and key and key.isdigit():
+            response = writes.user_update(conn, int(key), request.data())
+            return empty(204) if method == "PUT" and response.status == 202 else response
+        return empty(405)
+
+
+def _is_loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address or "0.0.0.0").is_loopback  # noqa: S104
+    except ValueError:
+        return False

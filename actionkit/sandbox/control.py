@@ -1,0 +1,103 @@
+"""Sandbox knobs shared by all request threads: limits, injected faults and counters.
+
+The server runs one process with many threads, so plain memory guarded by a lock is the shared state.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter, deque
+from dataclasses import dataclass, field
+
+FAULT_KINDS = ("500", "503", "slow", "401", "429")
+RATE_WINDOW_SECONDS = 60.0
+
+
+@dataclass
+class Fault:
+    kind: str
+    remaining: int
+    delay: float = 35.0  # "slow": longer than the client's default 30 s read timeout.
+    retry_after: str | None = None
+
+
+@dataclass
+class Control:
+    per_minute: int | None = None
+    max_concurrent: int | None = None
+    faults: deque = field(default_factory=deque)
+    in_flight: int = 0
+    served: deque = field(default_factory=deque)  # (monotonic time, records) for the per-minute limit
+    counters: Counter = field(default_factory=Counter)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def set_limits(self, per_minute: int | None, max_concurrent: int | None) -> None:
+        with self.lock:
+            self.per_minute, self.max_concurrent = per_minute or None, max_concurrent or None
+            self.served.clear()
+
+    def inject(self, kind: str, count: int = 1, *, delay: float | None = None, retry_after=None) -> None:
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"Unknown fault {kind!r}; use one of {', '.join(FAULT_KINDS)}.")
+        fault = Fault(kind, int(count), retry_after=None if retry_after is None else str(retry_after))
+        if delay is not None:
+            fault.delay = float(delay)
+        with self.lock:
+            self.faults.append(fault)
+
+    def next_fault(self) -> Fault | None:
+        with self.lock:
+            while self.faults and self.faults[0].remaining <= 0:
+                self.faults.popleft()
+            if not self.faults:
+                return None
+            self.faults[0].remaining -= 1
+            return self.faults[0]
+
+    def admit(self) -> str | None:
+        """Enter a request; returns a 429 reason when a limit is hit (the caller must then not call leave())."""
+        with self.lock:
+            self.counters["requests"] += 1
+            if self.max_concurrent and self.in_flight >= self.max_concurrent:
+                self.counters["429s"] += 1
+                return "Your application is sending too many simultaneous requests."
+            if self.per_minute and self._used() >= self.per_minute:
+                self.counters["429s"] += 1
+                return "Your application has exceeded its records-per-minute allowance."
+            self.in_flight += 1
+            return None
+
+    def leave(self, records: int) -> None:
+        with self.lock:
+            self.in_flight -= 1
+            if self.per_minute:
+                self.served.append((time.monotonic(), max(1, records)))
+
+    def _used(self) -> int:
+        horizon = time.monotonic() - RATE_WINDOW_SECONDS
+        while self.served and self.served[0][0] <= horizon:
+            self.served.popleft()
+        return sum(n for _, n in self.served)
+
+    def count(self, name: str, n: int = 1) -> None:
+        with self.lock:
+            self.counters[name] += n
+
+    def reset(self) -> None:
+        with self.lock:
+            self.per_minute = self.max_concurrent = None
+            self.faults.clear()
+            self.served.clear()
+            self.counters.clear()
+
+    def snapshot(self) -> dict:
+        with self.lock:
+            return {
+                "requests": self.counters["requests"],
+                "429s_served": self.counters["429s"],
+                "faults_served": self.counters["faults"],
+                "in_flight": self.in_flight,
+                "limits": {"per_minute": self.per_minute, "max_concurrent": self.max_concurrent},
+                "faults_pending": [{"kind": f.kind, "remaining": f.remaining} for f in self.faults],
+            }

@@ -1,0 +1,1 @@
+"""Shared pytest plugins (fixtures), loaded from tests/conftest.py via ``pytest_plugins``."""
