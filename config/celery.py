@@ -25,6 +25,13 @@ class Queues:
 app.conf.update(
     task_queues=[Queue(name) for name in Queues.ALL],
     task_default_queue=Queues.DELIVERIES,
+    # Routing lives here rather than on each task (Celery 6 drops the task-level `queue` attribute).
+    task_routes={
+        "integrations.backfill*": {"queue": Queues.BACKFILLS},
+        "strive.poll*": {"queue": Queues.POLLS},
+        "strive.*sync*": {"queue": Queues.POLLS},
+        "strive_activity.*": {"queue": Queues.POLLS},
+    },
     task_serializer="json",
     result_serializer="json",
     accept_content=["json"],
@@ -63,3 +70,6 @@ def _install_beat_schedule(sender, **kwargs):
 
 
 app.autodiscover_tasks()
+
+# Task correlation ids for the JSON logs and the worker/beat liveness beacons read by /healthz.
+from integrations.observability import celery_context  # noqa: E402,F401

@@ -39,7 +39,7 @@ def _queue(task_name: str, backfill_id: int, countdown: float | None = None) -> 
     from config.celery import app
 
     try:
-        app.send_task(task_name, args=(backfill_id,), queue="backfills", countdown=countdown)
+        app.tasks[task_name].apply_async((backfill_id,), countdown=countdown)
     except Exception:
         logger.warning("backfill.enqueue.failed", extra={"backfill_id": backfill_id}, exc_info=True)
 

@@ -195,7 +195,8 @@ def deliveries_sweep(*, now=None) -> dict[str, int]:
     stuck_before = now - timedelta(seconds=settings.DELIVERY_CLAIM_TIMEOUT_SECONDS)
     # A worker died mid-send. Sending again is safe: the remote side de-duplicates on the line item.
     freed = Delivery.objects.filter(status=Delivery.Status.SENDING, claimed_at__lt=stuck_before).update(
-        status=Delivery.Status.FAILED, next_attempt_at=now, claimed_at=None, last_error="The worker stopped mid-send.")
+        status=Delivery.Status.FAILED, next_attempt_at=now, claimed_at=None, enqueued_at=None,
+        last_error="The worker stopped mid-send.")
     requeue_before = now - timedelta(seconds=max(30, settings.SWEEP_INTERVAL_SECONDS))
     due = (Delivery.objects.filter(status__in=Delivery.DUE, next_attempt_at__lte=now, lane=Delivery.Lane.LIVE)
            .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=requeue_before))
