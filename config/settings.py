@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "actionkit",
     "actblue",
     "strive",
+    "strive.activity",
 ]
 
 MIDDLEWARE = [

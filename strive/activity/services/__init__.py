@@ -1,0 +1,1 @@
+"""Every write of the activity side: `<noun>_<verb>(*, ...)`, keyword-only."""

@@ -1,0 +1,87 @@
+"""Groups: why each is protected, deleting with refusal, manual groups, and ActionField groups."""
+
+from django.db import transaction
+
+from integrations.models import Connection, Entity
+from integrations.services.audit import audit_record
+from strive.activity.mapping import field_matches
+from strive.activity.models import Action, ActionFieldGroup, Page, Usergroup
+from strive.activity.services.effects import memberships_add
+from strive.models import Group
+
+
+class GroupProtected(Exception):
+    """Deleting this group is refused; str(exc) says why, in words for the person who asked."""
+
+
+def group_protection_reason(group: Group) -> str:
+    """Why this group cannot be deleted from the Groups page, or "" when it can."""
+    from strive.services.groups import group_is_protected  # The members side owns the primary group's rule.
+
+    if group.kind == Group.Kind.PRIMARY and group_is_protected(group):
+        return "The primary ActionKit group cannot be deleted while the integration is active."
+    if group.kind == Group.Kind.ACTIONFIELD:
+        return "ActionField groups are deleted from the integration's ActionField Groups tab."
+    page = Page.objects.filter(group=group, synced=True).first()
+    if page:
+        return f"The page “{page.name}” is synced; unsync it on the Pages tab first."
+    usergroup = Usergroup.objects.filter(group=group, synced=True).first()
+    if usergroup:
+        return f"The usergroup “{usergroup.name}” is synced; unsync it on the Usergroups tab first."
+    return ""
+
+
+@transaction.atomic
+def group_delete(*, group: Group, actor) -> None:
+    """Delete from the Groups page. Raises GroupProtected with the reason when the group is protected."""
+    group = Group.objects.select_for_update().get(pk=group.pk)
+    reason = group_protection_reason(group)
+    if reason:
+        raise GroupProtected(reason)
+    _delete(group=group, actor=actor)
+
+
+def _delete(*, group: Group, actor) -> None:
+    size = group.memberships.count()
+    audit_record(entity=group.entity, actor=actor, action="strive.group.deleted", target=f"group {group.name}",
+                 changes={"kind": group.kind, "members": size})
+    group.delete()
+
+
+@transaction.atomic
+def manual_group_create(*, entity: Entity, name: str, actor) -> Group:
+    group = Group.objects.create(entity=entity, name=name, kind=Group.Kind.MANUAL)
+    audit_record(entity=entity, actor=actor, action="strive.group.created", target=f"group {name}",
+                 changes={"kind": Group.Kind.MANUAL})
+    return group
+
+
+@transaction.atomic
+def actionfield_group_create(*, connection: Connection, name: str, page: Page | None, field_name: str, value: str,
+                             actor) -> ActionFieldGroup:
+    """Create the group and fill it from the actions already stored; later actions join as they arrive."""
+    group = Group.objects.create(entity_id=connection.entity_id, name=name, kind=Group.Kind.ACTIONFIELD,
+                                 connection=connection)
+    rule = ActionFieldGroup.objects.create(connection=connection, group=group, page=page, field_name=field_name,
+                                           value=value)
+    memberships_add(actionfield_group_matches(rule=rule))
+    audit_record(entity=connection.entity, actor=actor, action="strive.actionfield_group.created",
+                 target=f"group {name}", changes={"page": page.name if page else "all synced pages",
+                                                  "field": field_name, "value": value})
+    return rule
+
+
+def actionfield_group_matches(*, rule: ActionFieldGroup) -> set[tuple[int, int]]:
+    actions = Action.objects.filter(connection_id=rule.connection_id, member__isnull=False, page__synced=True)
+    if rule.page_id:
+        actions = actions.filter(page_id=rule.page_id)
+    rows = actions.values_list("member_id", "fields").iterator(chunk_size=2000)
+    return {(rule.group_id, member_id) for member_id, fields in rows
+            if field_matches(fields or {}, name=rule.field_name, value=rule.value)}
+
+
+@transaction.atomic
+def actionfield_group_delete(*, rule: ActionFieldGroup, actor) -> None:
+    """The ActionField Groups tab's delete: the only way these groups go."""
+    group = rule.group
+    _delete(group=group, actor=actor)

@@ -1,0 +1,111 @@
+"""Pages: the full pull on activation, the 10-minute incremental poll, Sync/Unsync and a page's initial import."""
+
+from collections.abc import Iterable, Iterator
+from datetime import timedelta
+from functools import partial
+from itertools import islice
+
+from django.db import transaction
+from django.utils import timezone
+
+from integrations.models import Connection, SyncCursor
+from integrations.services.audit import audit_record
+from strive.activity.mapping import action_from_ak, parse_ak_time
+from strive.activity.models import Page
+from strive.models import Group
+
+POLL_OVERLAP = timedelta(minutes=5)  # Re-read this much: rows stamped before commit can land behind the cursor.
+BATCH = 500  # Rows per transaction while pulling; small enough to keep each commit short.
+
+
+def batched(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def cursor_get(*, connection: Connection, stream: str) -> SyncCursor:
+    cursor, _ = SyncCursor.objects.get_or_create(connection=connection, stream=stream)
+    return cursor
+
+
+def pages_pull(*, connection: Connection, client) -> int:
+    """Fetch pages updated since the cursor (all of them the first time) and upsert them. Returns rows seen."""
+    cursor = cursor_get(connection=connection, stream="pages")
+    since = cursor.position - POLL_OVERLAP if cursor.position else None
+    started, seen = timezone.now(), 0
+    for chunk in batched(client.pages_updated_since(since), BATCH):
+        with transaction.atomic():
+            _pages_upsert(connection=connection, rows=chunk)
+            newest = max((parse_ak_time(r.get("updated_at")) for r in chunk if r.get("updated_at")), default=None)
+            if newest and (cursor.position is None or newest > cursor.position):
+                cursor.position = newest
+            cursor.last_run_started_at = started
+            cursor.save(update_fields=["position", "last_run_started_at", "updated_at"])
+        seen += len(chunk)
+    SyncCursor.objects.filter(pk=cursor.pk).update(last_run_finished_at=timezone.now(), last_run_started_at=started)
+    return seen
+
+
+def _pages_upsert(*, connection: Connection, rows: list[dict]) -> None:
+    existing = {p.ak_id: p for p in Page.objects.filter(connection=connection, ak_id__in=[r["id"] for r in rows])}
+    new, changed = [], []
+    for row in rows:
+        values = {"name": str(row.get("name") or "")[:255], "title": str(row.get("title") or "")[:500],
+                  "type": str(row.get("type") or "")[:40], "status": str(row.get("status") or "")[:40],
+                  "hidden": bool(row.get("hidden")), "ak_updated_at": parse_ak_time(row.get("updated_at"))}
+        page = existing.get(int(row["id"]))
+        if page is None:
+            new.append(Page(connection=connection, ak_id=int(row["id"]), **values))
+            continue
+        for key, value in values.items():
+            setattr(page, key, value)
+        changed.append(page)
+    Page.objects.bulk_create(new, ignore_conflicts=True)
+    Page.objects.bulk_update(changed, ["name", "title", "type", "status", "hidden", "ak_updated_at"])
+
+
+@transaction.atomic
+def page_sync(*, page: Page, actor) -> Page:
+    """Sync: make (or reuse) the page group, and queue the import of its past actions (which trigger nothing)."""
+    page = Page.objects.select_for_update().get(pk=page.pk)
+    if page.synced:
+        return page
+    if page.group_id is None:
+        page.group = Group.objects.create(entity_id=page.connection.entity_id, name=page.name,
+                                          kind=Group.Kind.PAGE, connection_id=page.connection_id)
+    page.synced, page.synced_at, page.import_status = True, timezone.now(), "running"
+    page.save(update_fields=["group", "synced", "synced_at", "import_status"])
+    audit_record(entity=page.connection.entity, actor=actor, action="strive.page.synced", target=f"page {page.name}")
+    from strive.activity.tasks import page_import
+
+    transaction.on_commit(partial(page_import.delay, page.pk))
+    return page
+
+
+@transaction.atomic
+def page_unsync(*, page: Page, actor) -> Page:
+    """Unsync: stop taking its actions. The group stays, with its members, and may now be deleted."""
+    Page.objects.filter(pk=page.pk).update(synced=False)
+    page.synced = False
+    audit_record(entity=page.connection.entity, actor=actor, action="strive.page.unsynced", target=f"page {page.name}")
+    return page
+
+
+def page_import(*, page_id: int, client) -> int:
+    """Every past action of one page, through the live path: the same keys, so the poll and webhook collapse."""
+    from strive.activity.services.actions import actions_ingest
+
+    page = Page.objects.select_related("connection").filter(pk=page_id, synced=True).first()
+    if page is None:
+        return 0
+    total, cache = 0, {}
+    pages = {page.ak_id: page}
+    for chunk in batched(client.actions_updated_since(None, page_ids=[page.ak_id]), BATCH):
+        items = [a for a in map(action_from_ak, chunk) if a]
+        stats = actions_ingest(connection=page.connection, items=items, source="import", client=client,
+                               pages=pages, member_cache=cache)
+        total += stats.received
+        Page.objects.filter(pk=page.pk).update(imported_actions=total)
+    Page.objects.filter(pk=page.pk).update(import_status="done", imported_actions=total)
+    return total

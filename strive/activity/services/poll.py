@@ -1,0 +1,81 @@
+"""The 10-minute poll of one connection: pages, actions on synced pages, usergroups. One run at a time."""
+
+import logging
+
+from django.db import transaction
+from django.db.models import Min
+from django.utils import timezone
+
+from actionkit.errors import ActionKitError
+from integrations.models import Connection, SyncCursor
+from integrations.services.leases import lease
+from strive.activity.mapping import action_from_ak
+from strive.activity.models import Page
+from strive.activity.services.actions import IngestStats, actions_ingest, synced_pages
+from strive.activity.services.pages import BATCH, POLL_OVERLAP, batched, cursor_get, pages_pull
+from strive.activity.services.usergroups import usergroups_refresh
+
+logger = logging.getLogger(__name__)
+POLL_LEASE_SECONDS = 9 * 60  # Shorter than the 10-minute beat, so a crashed run never blocks the next one.
+KIND = "strive_actionkit"
+
+
+def connections_to_poll():
+    """Active, activated (Sync Accounts on) connections of live entities."""
+    return Connection.objects.filter(kind=KIND, halted=False, entity__paused=False, config__sync_accounts=True).exclude(
+        status=Connection.Status.DISCONNECTED)
+
+
+def activity_poll(*, connection_id: int, client=None) -> dict | None:
+    """Poll one connection; None when it is gone, paused, or another run holds its lease."""
+    connection = connections_to_poll().filter(pk=connection_id).first()
+    if connection is None:
+        return None
+    with lease(f"strive-activity-poll:{connection_id}", ttl_seconds=POLL_LEASE_SECONDS) as held:
+        if not held:
+            return None
+        if client is None:
+            from actionkit.factory import client_for
+
+            client = client_for(connection)
+        try:
+            pages = pages_pull(connection=connection, client=client)
+            actions = actions_poll(connection=connection, client=client)
+            usergroups = usergroups_refresh(connection=connection, client=client)
+        except ActionKitError as exc:
+            logger.warning("strive.activity.poll.failed", extra={"connection_id": connection_id,
+                                                                 "error": type(exc).__name__})
+            raise
+        return {"pages": pages, "actions": actions.received, "processed": actions.processed, "usergroups": usergroups}
+
+
+def actions_poll(*, connection: Connection, client) -> IngestStats:
+    """Actions updated since the cursor on synced pages; what the webhook already processed is skipped."""
+    pages = synced_pages(connection=connection)
+    stats = IngestStats()
+    if not pages:
+        return stats
+    cursor = cursor_get(connection=connection, stream="actions")
+    since = _actions_since(connection=connection, cursor=cursor)
+    started, cache = timezone.now(), {}
+    for chunk in batched(client.actions_updated_since(since, page_ids=sorted(pages)), BATCH):
+        items = [a for a in map(action_from_ak, chunk) if a]
+        stats.add(actions_ingest(connection=connection, items=items, source="poll", client=client,
+                                 pages=pages, member_cache=cache))
+        newest = max((a.updated_at for a in items if a.updated_at), default=None)
+        with transaction.atomic():
+            if newest and (cursor.position is None or newest > cursor.position):
+                cursor.position = newest
+            cursor.last_run_started_at = started
+            cursor.save(update_fields=["position", "last_run_started_at", "updated_at"])
+    SyncCursor.objects.filter(pk=cursor.pk).update(last_run_finished_at=timezone.now(), position=cursor.position
+                                                   or started)
+    return stats
+
+
+def _actions_since(*, connection: Connection, cursor: SyncCursor):
+    if cursor.position:
+        return cursor.position - POLL_OVERLAP
+    # First run: each page's own import covers its history, so start from the earliest sync.
+    first_sync = Page.objects.filter(connection=connection, synced=True).aggregate(t=Min("synced_at"))["t"]
+    return (first_sync or timezone.now()) - POLL_OVERLAP

@@ -1,0 +1,70 @@
+"""Usergroups: the list refreshed every poll, and synced ones mirrored into a group of linked members."""
+
+from functools import partial
+
+from django.db import transaction
+from django.utils import timezone
+
+from integrations.models import Connection
+from integrations.services.audit import audit_record
+from strive.activity.models import Usergroup
+from strive.activity.services.effects import memberships_add
+from strive.models import Group, GroupMembership
+
+
+def usergroups_refresh(*, connection: Connection, client) -> int:
+    """Upsert every usergroup ActionKit lists, flag vanished ones, then bring synced groups up to date."""
+    rows = list(client.usergroups())
+    seen = {int(r["id"]): str(r.get("name") or "")[:255] for r in rows if r.get("id") is not None}
+    with transaction.atomic():
+        existing = {u.ak_id: u for u in Usergroup.objects.filter(connection=connection)}
+        Usergroup.objects.bulk_create([Usergroup(connection=connection, ak_id=i, name=n)
+                                       for i, n in seen.items() if i not in existing], ignore_conflicts=True)
+        for ak_id, usergroup in existing.items():
+            usergroup.name, usergroup.gone = seen.get(ak_id, usergroup.name), ak_id not in seen
+        Usergroup.objects.bulk_update(existing.values(), ["name", "gone"])
+    for usergroup in Usergroup.objects.filter(connection=connection, synced=True, gone=False):
+        usergroup_members_refresh(usergroup=usergroup, client=client)
+    return len(seen)
+
+
+def usergroup_members_refresh(*, usergroup: Usergroup, client) -> dict:
+    """Make the group hold exactly the linked members of the usergroup: add joiners, remove leavers."""
+    from strive.models import MemberLink
+
+    ak_ids = set(client.usergroup_member_ids(usergroup.ak_id))
+    links = MemberLink.objects.filter(connection_id=usergroup.connection_id)
+    wanted = set(links.filter(ak_user_id__in=ak_ids).values_list("member_id", flat=True)) if ak_ids else set()
+    with transaction.atomic():
+        current = set(GroupMembership.objects.filter(group_id=usergroup.group_id).values_list("member_id", flat=True))
+        memberships_add({(usergroup.group_id, m) for m in wanted - current})
+        GroupMembership.objects.filter(group_id=usergroup.group_id, member_id__in=current - wanted).delete()
+        Usergroup.objects.filter(pk=usergroup.pk).update(ak_user_count=len(ak_ids), refreshed_at=timezone.now())
+    return {"added": len(wanted - current), "removed": len(current - wanted)}
+
+
+@transaction.atomic
+def usergroup_sync(*, usergroup: Usergroup, actor) -> Usergroup:
+    """Sync: make (or reuse) the group and fill it from ActionKit in a task, after this commits."""
+    from strive.activity.tasks import usergroup_refresh
+
+    usergroup = Usergroup.objects.select_for_update().get(pk=usergroup.pk)
+    if not usergroup.synced:
+        if usergroup.group_id is None:
+            usergroup.group = Group.objects.create(entity_id=usergroup.connection.entity_id, name=usergroup.name,
+                                                   kind=Group.Kind.USERGROUP, connection_id=usergroup.connection_id)
+        usergroup.synced = True
+        usergroup.save(update_fields=["group", "synced"])
+        audit_record(entity=usergroup.connection.entity, actor=actor, action="strive.usergroup.synced",
+                     target=f"usergroup {usergroup.name}")
+    transaction.on_commit(partial(usergroup_refresh.delay, usergroup.pk))
+    return usergroup
+
+
+@transaction.atomic
+def usergroup_unsync(*, usergroup: Usergroup, actor) -> Usergroup:
+    Usergroup.objects.filter(pk=usergroup.pk).update(synced=False)
+    usergroup.synced = False
+    audit_record(entity=usergroup.connection.entity, actor=actor, action="strive.usergroup.unsynced",
+                 target=f"usergroup {usergroup.name}")
+    return usergroup

@@ -1,0 +1,71 @@
+"""The secret page-webhook URL of each connection, and receiving one webhook body.
+
+The token is random (256 bits) and only compared with hmac.compare_digest. Admins must copy the URL, so it is shown
+on the Settings pane; regenerating it invalidates the old one at once and is audited.
+"""
+
+import hmac
+import secrets
+from functools import partial
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from integrations.models import Connection
+from integrations.services.audit import audit_record
+from strive.activity.mapping import ActionIn
+from strive.activity.models import WebhookEvent, WebhookSecret
+
+TOKEN_BYTES = 32
+
+
+def webhook_secret_get(*, connection: Connection) -> WebhookSecret:
+    """The connection's secret, made on first use."""
+    try:
+        return connection.activity_webhook
+    except WebhookSecret.DoesNotExist:
+        pass
+    try:
+        with transaction.atomic():
+            return WebhookSecret.objects.create(connection=connection, token=secrets.token_urlsafe(TOKEN_BYTES))
+    except IntegrityError:  # Two first uses at once: the other one won.
+        return WebhookSecret.objects.get(connection=connection)
+
+
+def webhook_path(*, connection: Connection) -> str:
+    token = webhook_secret_get(connection=connection).token
+    return reverse("strive_activity_hooks:page-action", kwargs={"connection_id": connection.pk, "token": token})
+
+
+@transaction.atomic
+def webhook_secret_regenerate(*, connection: Connection, actor) -> WebhookSecret:
+    secret = webhook_secret_get(connection=connection)
+    secret.token = secrets.token_urlsafe(TOKEN_BYTES)
+    secret.save(update_fields=["token"])
+    audit_record(entity=connection.entity, actor=actor, action="strive.webhook_url.regenerated",
+                 target=f"connection {connection.pk}", changes={"token": "new"})
+    return secret
+
+
+def webhook_authenticate(*, connection_id: int, token: str) -> Connection | None:
+    """The connection whose URL this is, or None. Unknown ids still cost a comparison, so timing tells nothing."""
+    row = (WebhookSecret.objects.filter(connection_id=connection_id)
+           .select_related("connection").only("token", "connection__id", "connection__status",
+                                              "connection__entity_id", "connection__kind").first())
+    expected = row.token if row else secrets.token_urlsafe(TOKEN_BYTES)
+    if not hmac.compare_digest(expected.encode(), str(token).encode()) or row is None:
+        return None
+    return row.connection if row.connection.is_active else None
+
+
+def webhook_receive(*, connection: Connection, action: ActionIn, payload: dict) -> bool:
+    """Store the body once per ActionKit action id and queue its processing. Returns False for a repeat."""
+    from strive.activity.tasks import webhook_events_process
+
+    try:
+        with transaction.atomic():
+            WebhookEvent.objects.create(connection=connection, ak_action_id=action.ak_id, payload=payload)
+            transaction.on_commit(partial(webhook_events_process.delay, connection.pk))
+    except IntegrityError:
+        return False  # ActionKit retried, or the same action was posted twice: the first copy is enough.
+    return True
