@@ -7,7 +7,7 @@ Every task is idempotent (the database ledger decides what is due), which is wha
 import os
 
 from celery import Celery
-from kombu import Queue
+from kombu import Exchange, Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -23,7 +23,9 @@ class Queues:
 
 
 app.conf.update(
-    task_queues=[Queue(name) for name in Queues.ALL],
+    # Each queue gets its own exchange and key; bare Queue(name) would bind all three to the default key and
+    # deliver every message to every queue.
+    task_queues=[Queue(name, Exchange(name, type="direct"), routing_key=name) for name in Queues.ALL],
     task_default_queue=Queues.DELIVERIES,
     # Routing lives here rather than on each task (Celery 6 drops the task-level `queue` attribute).
     task_routes={

@@ -1,6 +1,7 @@
 import uuid
 
 from django.conf import settings
+from django.utils.log import log_response
 
 from config.logging import correlation_id
 
@@ -17,6 +18,10 @@ class CorrelationIdMiddleware:
         token = correlation_id.set(value)
         try:
             response = self.get_response(request)
+            if response.status_code >= 400:
+                # Django logs 4xx/5xx after the middleware chain returns, when the id is already gone; log it here
+                # (log_response marks the response, so Django does not log it twice).
+                log_response("%s: %s", response.reason_phrase, request.path, response=response, request=request)
         finally:
             correlation_id.reset(token)
         response["X-Request-ID"] = value

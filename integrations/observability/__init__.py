@@ -1,0 +1,1 @@
+"""Operator-facing signals: Prometheus metrics, worker/beat liveness beacons and Celery correlation ids."""

@@ -1,0 +1,60 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from integrations.models import AuditEvent, Connection, Delivery
+
+
+@pytest.fixture
+def connection(cast):
+    return Connection.objects.create(entity=cast.entity_a, kind="actblue", host="ak.example.org")
+
+
+@pytest.mark.django_db
+def test_deliveries_replay_requeues_only_the_chosen_status(connection, capsys, monkeypatch,
+                                                           django_capture_on_commit_callbacks):
+    sent = []
+    monkeypatch.setattr("integrations.services.deliveries._queue_send", lambda delivery_id, countdown=0: sent.append(delivery_id))
+    dead = [Delivery.objects.create(connection=connection, key=f"d{i}", event_type="contribution", status="dead", attempts=12)
+            for i in range(3)]
+    done = Delivery.objects.create(connection=connection, key="ok", event_type="contribution", status="succeeded")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("deliveries_replay", "--connection", str(connection.pk), "--status", "dead")
+
+    assert "Queued 3 deliveries" in capsys.readouterr().out
+    assert sorted(sent) == sorted(d.pk for d in dead)
+    assert set(Delivery.objects.filter(pk__in=[d.pk for d in dead]).values_list("status", "attempts")) == {("pending", 0)}
+    assert Delivery.objects.get(pk=done.pk).status == "succeeded"
+    assert AuditEvent.objects.filter(action="delivery.retried").count() == 3
+
+
+@pytest.mark.django_db
+def test_deliveries_replay_dry_run_and_limit(connection, capsys):
+    for i in range(4):
+        Delivery.objects.create(connection=connection, key=f"d{i}", event_type="contribution", status="dead")
+    call_command("deliveries_replay", "--connection", str(connection.pk), "--dry-run")
+    assert "Would replay 4 dead deliveries" in capsys.readouterr().out
+    assert Delivery.objects.filter(status="dead").count() == 4
+    call_command("deliveries_replay", "--connection", str(connection.pk), "--limit", "1")
+    assert Delivery.objects.filter(status="dead").count() == 3
+
+
+@pytest.mark.django_db
+def test_deliveries_replay_rejects_an_unknown_connection():
+    with pytest.raises(CommandError, match="No connection with id 999"):
+        call_command("deliveries_replay", "--connection", "999")
+
+
+@pytest.mark.django_db
+def test_entity_pause_and_resume(cast, capsys):
+    call_command("entity_pause", cast.entity_a.slug)
+    cast.entity_a.refresh_from_db()
+    assert cast.entity_a.paused
+    call_command("entity_pause", cast.entity_a.slug)
+    assert "already paused" in capsys.readouterr().out
+    call_command("entity_pause", cast.entity_a.slug, "--resume")
+    cast.entity_a.refresh_from_db()
+    assert not cast.entity_a.paused
+    assert list(AuditEvent.objects.filter(entity=cast.entity_a).values_list("action", flat=True)) == ["entity.resumed", "entity.paused"]
+    with pytest.raises(CommandError):
+        call_command("entity_pause", "nope")

@@ -1,0 +1,93 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from integrations.models import Backfill, Connection, Delivery, SyncCursor
+
+TOKEN = "metrics-test-token-0123456789"
+
+
+@pytest.fixture
+def metrics_settings(settings):
+    settings.METRICS_TOKEN = TOKEN
+    settings.METRICS_CACHE_SECONDS = 0
+    return settings
+
+
+def _scrape(client, token=TOKEN):
+    return client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {token}")
+
+
+def _samples(text: str) -> dict[str, float]:
+    return {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line and not line.startswith("#")}
+
+
+@pytest.mark.django_db
+def test_metrics_require_the_bearer_token(client, metrics_settings):
+    assert client.get("/metrics").status_code == 401
+    assert _scrape(client, "wrong-token").status_code == 401
+    assert client.get("/metrics", HTTP_AUTHORIZATION=TOKEN).status_code == 401  # No scheme.
+    assert _scrape(client).status_code == 200
+
+
+@pytest.mark.django_db
+def test_metrics_do_not_exist_without_a_configured_token(client, settings):
+    settings.METRICS_TOKEN = ""
+    assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer ").status_code == 404
+
+
+@pytest.mark.django_db
+def test_metrics_report_deliveries_queues_polls_and_backfills(client, cast, metrics_settings):
+    now = timezone.now()
+    conn = Connection.objects.create(entity=cast.entity_a, kind="actblue", host="ak.example.org")
+    for i, status in enumerate(["pending", "pending", "failed", "succeeded", "dead"]):
+        Delivery.objects.create(connection=conn, key=f"k{i}", event_type="contribution", status=status,
+                                next_attempt_at=now - timedelta(seconds=100 * (i + 1)))
+    Delivery.objects.create(connection=conn, key="later", event_type="contribution", next_attempt_at=now + timedelta(hours=1))
+    Delivery.objects.create(connection=conn, key="bf", event_type="contribution", lane="backfill",
+                            next_attempt_at=now - timedelta(seconds=50))
+    SyncCursor.objects.create(connection=conn, stream="users", position=now - timedelta(minutes=10),
+                              last_run_finished_at=now - timedelta(minutes=1))
+    Backfill.objects.create(connection=conn, status="running", planned=200, succeeded=40, failed=10)
+
+    response = _scrape(client)
+
+    assert response["Content-Type"].startswith("text/plain; version=0.0.4")
+    samples = _samples(response.content.decode())
+    assert samples['akbridge_deliveries{status="pending"}'] == 4  # Two past, one future, one backfill.
+    assert samples['akbridge_deliveries{status="failed"}'] == 1
+    assert samples['akbridge_deliveries{status="sending"}'] == 0
+    # The oldest due live row is "failed" at now-300s; the future row does not count.
+    assert 299 <= samples['akbridge_delivery_oldest_due_age_seconds{lane="live",queue="deliveries"}'] < 400
+    assert 49 <= samples['akbridge_delivery_oldest_due_age_seconds{lane="backfill",queue="backfills"}'] < 150
+    poll = f'{{connection_id="{conn.pk}",kind="actblue",stream="users"}}'
+    assert 599 <= samples["akbridge_poll_lag_seconds" + poll] < 700
+    progress = [v for k, v in samples.items() if k.startswith("akbridge_backfill_progress_ratio")]
+    assert progress == [0.25]
+    assert samples['akbridge_connections{kind="actblue",status="connected"}'] == 1
+
+
+@pytest.mark.django_db
+def test_metrics_are_cached_between_scrapes(client, cast, settings):
+    from django.core.cache import cache
+
+    from integrations.observability.metrics import CACHE_KEY
+
+    settings.METRICS_TOKEN, settings.METRICS_CACHE_SECONDS = TOKEN, 15
+    cache.delete(CACHE_KEY)
+    conn = Connection.objects.create(entity=cast.entity_a, kind="actblue", host="ak.example.org")
+    first = _samples(_scrape(client).content.decode())['akbridge_deliveries{status="pending"}']
+    Delivery.objects.create(connection=conn, key="new", event_type="contribution")
+    second = _samples(_scrape(client).content.decode())['akbridge_deliveries{status="pending"}']
+    cache.delete(CACHE_KEY)
+    third = _samples(_scrape(client).content.decode())['akbridge_deliveries{status="pending"}']
+    assert (first, second, third) == (0, 0, 1)
+
+
+def test_exposition_escapes_label_values():
+    from integrations.observability.exposition import Gauge, render
+
+    gauge = Gauge("x", "help")
+    gauge.add(1.5, name='a "quoted"\nvalue\\')
+    assert render([gauge]).splitlines()[-1] == 'x{name="a \\"quoted\\"\\nvalue\\\\"} 1.5'
