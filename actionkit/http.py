@@ -11,7 +11,7 @@ import logging
 import random
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import nullcontext
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -151,17 +151,22 @@ class BaseClient:
                 raise
             raise errors.ActionKitThrottled(retry_after=exc.retry_after) from exc
 
+    @contextmanager
     def _throttle_slot(self):
+        """Hold one of the host's concurrency slots for the duration of the HTTP call."""
         if self.throttle is None:
-            return nullcontext()
-        try:
-            return self.throttle.slot()
-        except Exception as exc:
-            if not hasattr(exc, "retry_after"):
-                raise
-            raise errors.ActionKitThrottled(
-                "Too many requests to this ActionKit instance are in flight.", retry_after=exc.retry_after
-            ) from exc
+            yield
+            return
+        with ExitStack() as stack:
+            try:
+                stack.enter_context(self.throttle.slot())
+            except Exception as exc:
+                if not hasattr(exc, "retry_after"):
+                    raise
+                raise errors.ActionKitThrottled(
+                    "Too many requests to this ActionKit instance are in flight.", retry_after=exc.retry_after
+                ) from exc
+            yield
 
     def _log_failure(self, method: str, route: str, status: int | None, reason: str) -> None:
         logger.warning(
