@@ -197,3 +197,18 @@ def test_it_serves_429_over_the_concurrency_limit_and_recovers(seeded, ak_client
 def test_it_shows_the_inspector(seeded):
     page = requests.get(f"{seeded.base_url}/_sandbox/?tab=orders", timeout=5)
     assert page.status_code == 200 and "ActionKit sandbox" in page.text and "completed" in page.text
+
+
+def test_it_recovers_from_429_through_the_shared_throttle(seeded, tmp_path):
+    from integrations.ratelimit import LocalBackend, Throttle
+
+    throttle = Throttle(
+        key="sandbox-429", per_minute=6000, host=seeded.host, backend=LocalBackend(tmp_path / "ratelimit.sqlite3")
+    )
+    client = seeded.client(throttle=throttle)
+    seeded.inject("429", 1, retry_after="0.3")
+    with pytest.raises(errors.ActionKitRateLimited):
+        client.verify_credentials()
+    refused_at = throttle.last_admitted_at
+    client.verify_credentials()  # The throttle holds this request until the pause is over, then it succeeds.
+    assert throttle.last_admitted_at >= refused_at + 0.3
