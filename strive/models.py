@@ -23,12 +23,14 @@ class Member(models.Model):
     sms_opt_in = models.CharField(max_length=10, choices=OptIn.choices, default=OptIn.UNKNOWN)
     custom_fields = models.JSONField(default=dict, blank=True, help_text="Custom text fields: name -> text.")
     source = models.CharField(max_length=100, blank=True)
+    ak_sync_error = models.CharField(max_length=300, blank=True, help_text="Why the last push to ActionKit failed.")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["entity", "phone"], name="member_unique_entity_phone")]
-        indexes = [models.Index(fields=["entity", "source"]), models.Index(fields=["entity", "email"])]
+        indexes = [models.Index(fields=["entity", "source"]), models.Index(fields=["entity", "email"]),
+                   models.Index(fields=["entity", "last_name", "id"], name="member_name_idx")]
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name} ({self.phone})".strip()
@@ -63,3 +65,75 @@ class GroupMembership(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["group", "member"], name="groupmembership_unique")]
+
+
+class FieldMapping(models.Model):
+    """One Strive member field synced with one ActionKit field, with a sync option (strive.syncrules.SyncOption)."""
+
+    CORE_FIELDS = ("first_name", "last_name", "email", "city", "state", "zip")
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="strive_field_mappings")
+    member_field = models.CharField(max_length=100, help_text="A core field name, or the name of a custom text field.")
+    ak_field = models.CharField(max_length=100, help_text="An ActionKit core field, or a userfield name.")
+    is_core = models.BooleanField(default=False)
+    sync_option = models.CharField(max_length=40)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "member_field"], name="fieldmapping_unique_member_field"),
+            models.UniqueConstraint(fields=["connection", "ak_field"], name="fieldmapping_unique_ak_field"),
+        ]
+        ordering = ["-is_core", "id"]
+
+
+class MemberLink(models.Model):
+    """A member synced with exactly one ActionKit user. `last_synced` holds the values both sides last agreed on."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="strive_member_links")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="ak_links")
+    ak_user_id = models.BigIntegerField()
+    ak_email = models.CharField(max_length=254, blank=True, help_text="ActionKit's key for the user; never changed by us.")
+    last_synced = models.JSONField(default=dict, blank=True)
+    last_hash = models.CharField(max_length=64, blank=True)
+    linked_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "member"], name="memberlink_unique_member"),
+            models.UniqueConstraint(fields=["connection", "ak_user_id"], name="memberlink_unique_ak_user"),
+        ]
+
+
+class ScannedUser(models.Model):
+    """Every ActionKit user a poll has read, with the last snapshot we saw and the outcome of its sync."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Not yet synced"
+        SYNCED = "synced", "Synced"
+        SKIPPED = "skipped", "Skipped"
+        ERROR = "error", "Error"
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="strive_scanned_users")
+    ak_user_id = models.BigIntegerField()
+    email = models.CharField(max_length=254, blank=True)
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    phone = models.CharField(max_length=20, blank=True, help_text="The E.164 phone chosen by the phone-type order.")
+    phones = models.JSONField(default=dict, blank=True, help_text="ActionKit phone id -> [type, E.164 or raw].")
+    snapshot = models.JSONField(default=dict, blank=True, help_text="Core fields and userfields as last read.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    reason = models.CharField(max_length=300, blank=True)
+    member = models.ForeignKey(Member, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    ak_updated_at = models.DateTimeField(null=True, blank=True)
+    scanned_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["connection", "ak_user_id"], name="scanneduser_unique_user")]
+        indexes = [
+            models.Index(fields=["connection", "status", "ak_user_id"], name="scanneduser_status_idx"),
+            models.Index(fields=["connection", "phone"], name="scanneduser_phone_idx"),
+            models.Index(fields=["connection", "email"], name="scanneduser_email_idx"),
+        ]

@@ -1,0 +1,73 @@
+"""The kind's `send`: one member push to ActionKit by action processing on the integration's import page."""
+
+import json
+
+from actionkit import errors
+from actionkit.factory import client_for
+from integrations.registry import Outcome
+from strive.models import Member, MemberLink
+from strive.services.config import IMPORT_PAGE_TITLE, sync_settings
+
+
+def member_send(connection, delivery) -> Outcome:
+    payload = delivery.payload
+    settings = sync_settings(connection)
+    if not settings.active:
+        return Outcome(Outcome.RETRYABLE, detail="Sync Accounts is off; the push waits until it is on again.")
+    client = client_for(connection)
+    try:
+        if delivery.event_type == "member.create":
+            existing = client.user_by_email(payload["email"])
+            if existing is not None:
+                return _create_refused(payload, f"ActionKit already has a user with the email {payload['email']}.")
+        action_fields = {"strive_member": str(payload["member_id"])}
+        if payload.get("former_data") and payload.get("ak_user_id"):
+            action_fields["former_data"] = json.dumps(payload["former_data"], sort_keys=True)
+        result = client.action_process(page=settings.import_page, email=payload["email"], core=payload.get("core"),
+                                       user_fields=payload.get("user_fields"), action_fields=action_fields,
+                                       source="strive")
+    except errors.ActionKitNotFound as exc:
+        if "page" in str(exc.body_excerpt).lower():
+            client.import_page_ensure(name=settings.import_page, title=IMPORT_PAGE_TITLE)
+            return Outcome(Outcome.RETRYABLE, status_code=exc.status_code, detail="Re-created the import page; retrying.")
+        return Outcome(Outcome.PERMANENT, status_code=exc.status_code, detail=exc.message)
+    except Exception as exc:  # noqa: BLE001 - sorted into one outcome class below.
+        return outcome_for_error(exc, payload)
+    finally:
+        client.close()
+    if delivery.event_type == "member.create":
+        _link_created_user(connection, payload, result)
+    return Outcome(Outcome.SUCCESS, status_code=201, remote_ref=str(result.get("action_id") or ""))
+
+
+def outcome_for_error(exc: Exception, payload: dict) -> Outcome:
+    if isinstance(exc, errors.ActionKitUnauthorized):
+        return Outcome(Outcome.HALT, status_code=exc.status_code, detail=exc.message)
+    if isinstance(exc, errors.ActionKitRateLimited):
+        return Outcome(Outcome.RETRYABLE, status_code=exc.status_code, detail=exc.message, retry_after=exc.retry_after)
+    if isinstance(exc, errors.ActionKitTransient):
+        return Outcome(Outcome.RETRYABLE, status_code=exc.status_code, detail=exc.message)
+    if isinstance(exc, errors.ActionKitRejected):
+        if payload.get("ak_user_id") is None:
+            _member_error(payload, f"ActionKit refused to create the user: {exc.message}")
+        return Outcome(Outcome.PERMANENT, status_code=exc.status_code, detail=exc.message)
+    if isinstance(exc, errors.ActionKitError):
+        return Outcome(Outcome.RETRYABLE, status_code=exc.status_code, detail=exc.message)
+    raise exc
+
+
+def _create_refused(payload: dict, message: str) -> Outcome:
+    _member_error(payload, message + " A new user needs an email no other user has.")
+    return Outcome(Outcome.PERMANENT, status_code=409, detail=message)
+
+
+def _member_error(payload: dict, message: str) -> None:
+    Member.objects.filter(pk=payload["member_id"]).update(ak_sync_error=message[:300])
+
+
+def _link_created_user(connection, payload: dict, result: dict) -> None:
+    user_id = result.get("user_id")
+    Member.objects.filter(pk=payload["member_id"]).update(ak_sync_error="")
+    if user_id and not MemberLink.objects.filter(connection=connection, member_id=payload["member_id"]).exists():
+        MemberLink.objects.get_or_create(connection=connection, ak_user_id=int(user_id), defaults={
+            "member_id": payload["member_id"], "ak_email": payload["email"]})

@@ -1,0 +1,64 @@
+"""Groups and memberships. The primary group holds every synced member; adding to it may create an AK user."""
+
+from django.db import transaction
+
+from integrations.services.audit import audit_record
+from strive.models import Group, GroupMembership, Member
+
+
+class GroupProtected(Exception):
+    """The group is managed by an active integration and cannot be deleted."""
+
+
+@transaction.atomic
+def group_create(*, entity, name: str, kind: str = Group.Kind.MANUAL, connection=None, actor=None) -> Group:
+    group = Group.objects.create(entity=entity, name=name.strip(), kind=kind, connection=connection)
+    audit_record(entity=entity, actor=actor, action="group.created", target=group.name, changes={"kind": kind})
+    return group
+
+
+@transaction.atomic
+def group_add_member(*, group: Group, member: Member, actor=None, create_ak_user: bool = True) -> tuple[GroupMembership, bool]:
+    """Add a member to a group (idempotent). Adding to the primary group creates the ActionKit user when
+    Create Users is on; the sync itself passes create_ak_user=False since its members already have users."""
+    assert group.entity_id == member.entity_id, "a group and its members belong to one entity"
+    membership, created = GroupMembership.objects.get_or_create(group=group, member=member)
+    if created and create_ak_user and group.kind == Group.Kind.PRIMARY:
+        from strive.services.pushes import member_create_ak_user
+
+        member_create_ak_user(member=member, group=group)
+    if created and actor is not None:
+        audit_record(entity=group.entity, actor=actor, action="group.member_added", target=group.name,
+                     changes={"member": member.phone})
+    return membership, created
+
+
+def group_add_members_bulk(*, group: Group, member_ids: list[int]) -> int:
+    """Add many members without side effects (used by polls, whose members are already synced)."""
+    rows = [GroupMembership(group=group, member_id=member_id) for member_id in member_ids]
+    return len(GroupMembership.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500))
+
+
+@transaction.atomic
+def group_remove_member(*, group: Group, member: Member, actor=None) -> bool:
+    deleted, _ = GroupMembership.objects.filter(group=group, member=member).delete()
+    if deleted and actor is not None:
+        audit_record(entity=group.entity, actor=actor, action="group.member_removed", target=group.name,
+                     changes={"member": member.phone})
+    return bool(deleted)
+
+
+def group_is_protected(group: Group) -> bool:
+    """The primary group cannot be deleted while its integration is active (syncing)."""
+    if group.kind != Group.Kind.PRIMARY or group.connection is None:
+        return False
+    return bool(group.connection.is_active and group.connection.config.get("sync_accounts"))
+
+
+@transaction.atomic
+def group_delete(*, group: Group, actor=None) -> None:
+    if group_is_protected(group):
+        raise GroupProtected("This group is managed by the active ActionKit integration; turn Sync Accounts off first.")
+    audit_record(entity=group.entity, actor=actor, action="group.deleted", target=group.name)
+    group.delete()
+

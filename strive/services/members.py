@@ -1,0 +1,91 @@
+"""Members: create and update by phone (E.164, unique per entity), from forms, the API, CSV rows and ActionKit."""
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+
+from integrations.services.audit import audit_record
+from strive.models import Member
+from strive.phones import phone_to_e164
+from strive.zipstate import state_for_zip
+
+EDITABLE_FIELDS = ("email", "first_name", "last_name", "city", "state", "zip", "sms_opt_in", "source")
+
+
+class MemberInvalid(ValueError):
+    """Bad member input; `errors` maps field -> message, shown next to the field or the CSV line."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+@dataclass
+class MemberInput:
+    phone: str
+    email: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    city: str = ""
+    state: str = ""
+    zip: str = ""
+    sms_opt_in: str = Member.OptIn.UNKNOWN
+    source: str = ""
+    custom_fields: dict | None = None
+
+
+def member_clean(data: MemberInput) -> dict:
+    """Normalize one input to model values, or raise MemberInvalid with every problem found."""
+    errors = {}
+    phone = phone_to_e164(data.phone)
+    if not phone:
+        errors["phone"] = f"'{data.phone}' is not a phone number we recognize."
+    if data.sms_opt_in not in Member.OptIn.values:
+        errors["sms_opt_in"] = f"Use one of: {', '.join(Member.OptIn.values)}."
+    custom = data.custom_fields or {}
+    if not isinstance(custom, dict) or not all(isinstance(v, str) for v in custom.values()):
+        errors["custom_fields"] = "Custom fields are text only: an object of name -> text."
+    if errors:
+        raise MemberInvalid(errors)
+    values = {name: (getattr(data, name) or "").strip() for name in EDITABLE_FIELDS}
+    values["state"] = state_for_zip(values["zip"]) or values["state"]  # A zip sets the state on our side.
+    return {**values, "phone": phone, "custom_fields": {k: v.strip() for k, v in custom.items()}}
+
+
+@transaction.atomic
+def member_upsert(*, entity, data: MemberInput, actor=None) -> tuple[Member, bool]:
+    """Create the member, or update the one with this phone; the same person never becomes two members."""
+    values = member_clean(data)
+    member = Member.objects.select_for_update().filter(entity=entity, phone=values["phone"]).first()
+    if member is None:
+        try:
+            with transaction.atomic():
+                member = Member.objects.create(entity=entity, **values)
+        except IntegrityError:  # Created concurrently by another import: update that one instead.
+            member = Member.objects.select_for_update().get(entity=entity, phone=values["phone"])
+        else:
+            audit_record(entity=entity, actor=actor, action="member.created", target=member.phone)
+            return member, True
+    changes = {k: v for k, v in values.items() if k != "phone" and v and getattr(member, k) != v}
+    if changes:
+        member_update(member=member, changes=changes, actor=actor)
+    return member, False
+
+
+@transaction.atomic
+def member_update(*, member: Member, changes: dict, actor=None) -> Member:
+    """Apply field changes (never the phone) and push them to ActionKit when the member is synced."""
+    from strive.services.pushes import member_push_changes
+
+    changes = {k: v for k, v in changes.items() if k != "phone"}
+    if "zip" in changes:
+        changes["state"] = state_for_zip(changes["zip"]) or changes.get("state", member.state)
+    before = {k: getattr(member, k) for k in changes}
+    for key, value in changes.items():
+        setattr(member, key, value)
+    member.save()
+    diff = {k: [before[k], v] for k, v in changes.items() if before[k] != v}
+    if diff:
+        audit_record(entity=member.entity, actor=actor, action="member.updated", target=member.phone, changes=diff)
+        member_push_changes(member=member)
+    return member
