@@ -20,6 +20,8 @@ urlpatterns = [
     path("api/v1/", include("strive.api_urls")),
     path("e/<slug:entity_slug>/", include("integrations.urls")),
     path("e/<slug:entity_slug>/actblue/", include("actblue.urls")),
+    path("e/<slug:entity_slug>/strive/activity/", include("strive.activity.urls")),
+    path("hooks/actionkit/", include("strive.activity.public_urls")),
     path("e/<slug:entity_slug>/strive/", include("strive.urls")),
     path("", include("strive.public_urls")),
 ]

@@ -8,3 +8,20 @@ class StriveActivityConfig(AppConfig):
     label = "strive_activity"
     verbose_name = "Members ⇄ ActionKit activity"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from strive.tabs import Tab, tab_register
+
+        for order, (slug, label, url_name) in enumerate(ACTIVITY_TABS, start=50):
+            tab_register(Tab(slug, label, url_name, order))
+
+
+# Tabs on the integration's details page (strive/tabs.py), each pointing at one of our pages.
+ACTIVITY_TABS = (
+    ("pages", "Pages", "strive_activity:pages"),
+    ("actions", "Actions", "strive_activity:actions"),
+    ("actionfield-groups", "ActionField Groups", "strive_activity:actionfield-groups"),
+    ("usergroups", "Usergroups", "strive_activity:usergroups"),
+    ("outbox", "Outbox", "strive_activity:outbox"),
+    ("webhook", "Webhook & polls", "strive_activity:settings"),
+)

@@ -17,11 +17,25 @@ def _links(*, connection: Connection, ak_user_ids: Iterable[int]) -> dict[int, i
     return dict(rows.values_list("ak_user_id", "member_id"))
 
 
-def _sync_one(*, connection: Connection, ak_user_id: int, client) -> int | None:
-    from strive.services.users import member_sync_from_ak_user
+def _sync_unlinked(*, connection: Connection, ak_user_ids: list[int], client) -> dict[int, int | None]:
+    """Read each user and its phones from ActionKit, then let the member sync decide eligibility in one batch."""
+    from django.db import transaction
 
-    member = member_sync_from_ak_user(connection=connection, ak_user_id=ak_user_id, client=client)
-    return getattr(member, "pk", None)
+    from actionkit.errors import ActionKitNotFound
+    from strive.services.sync import users_sync_batch
+
+    users, phones = [], {}
+    for ak_user_id in ak_user_ids:
+        try:
+            users.append(client.user_get(ak_user_id))
+        except ActionKitNotFound:
+            continue  # Deleted (or erased) since the action: nobody to add.
+        phones[ak_user_id] = client.user_phones(ak_user_id)
+    if not users:
+        return dict.fromkeys(ak_user_ids)
+    with transaction.atomic():
+        result = users_sync_batch(connection=connection, users=users, phones=phones)
+    return {uid: result.member_ids.get(uid) for uid in ak_user_ids}
 
 
 def members_for_ak_users(*, connection: Connection, ak_user_ids: Iterable[int], client,
@@ -31,6 +45,7 @@ def members_for_ak_users(*, connection: Connection, ak_user_ids: Iterable[int], 
     wanted = {int(u) for u in ak_user_ids} - set(cache)
     if wanted:
         cache.update(_links(connection=connection, ak_user_ids=wanted))
-    for ak_user_id in sorted(wanted - set(cache)):
-        cache[ak_user_id] = _sync_one(connection=connection, ak_user_id=ak_user_id, client=client)
+    unlinked = sorted(wanted - set(cache))
+    if unlinked:
+        cache.update(_sync_unlinked(connection=connection, ak_user_ids=unlinked, client=client))
     return cache

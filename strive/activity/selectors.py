@@ -1,0 +1,64 @@
+"""Reads for the activity pages, always scoped to an entity's ActionKit connection."""
+
+from django.db.models import Count, Q, QuerySet
+
+from integrations.models import Connection, Entity
+from strive.activity.models import Action, ActionFieldGroup, ActionFieldName, OutboxMessage, Page, Usergroup
+from strive.models import Group
+
+PAGE_SIZE = 50
+KIND = "strive_actionkit"
+
+
+def connection_for(*, entity: Entity) -> Connection | None:
+    return Connection.objects.filter(entity=entity, kind=KIND).first()
+
+
+def keyset(qs: QuerySet, *, before: str | None, size: int = PAGE_SIZE) -> tuple[list, int | None]:
+    """Newest first by id; `before` is the last id of the previous page. Returns (rows, next before id)."""
+    if before and before.isdigit():
+        qs = qs.filter(pk__lt=int(before))
+    rows = list(qs.order_by("-pk")[: size + 1])
+    return rows[:size], (rows[size - 1].pk if len(rows) > size else None)
+
+
+def page_list(*, connection: Connection, q: str = "", synced: str = "") -> QuerySet:
+    qs = Page.objects.filter(connection=connection).select_related("group")
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(title__icontains=q) | Q(type__icontains=q))
+    if synced in ("yes", "no"):
+        qs = qs.filter(synced=synced == "yes")
+    return qs
+
+
+def action_list(*, connection: Connection, q: str = "", page_id: str = "") -> QuerySet:
+    qs = Action.objects.filter(connection=connection, page__synced=True).select_related("page", "member")
+    if page_id.isdigit():
+        qs = qs.filter(page_id=int(page_id))
+    if q:
+        qs = qs.filter(Q(search_text__contains=q.casefold()) | Q(member__first_name__icontains=q)
+                       | Q(member__last_name__icontains=q) | Q(member__phone__contains=q))
+    return qs
+
+
+def field_name_choices(*, connection: Connection) -> list[str]:
+    rows = ActionFieldName.objects.filter(page__connection=connection, page__synced=True)
+    return sorted(set(rows.values_list("name", flat=True)))
+
+
+def actionfield_group_list(*, connection: Connection) -> QuerySet:
+    return (ActionFieldGroup.objects.filter(connection=connection).select_related("group", "page")
+            .annotate(size=Count("group__memberships")).order_by("group__name"))
+
+
+def usergroup_list(*, connection: Connection) -> QuerySet:
+    return (Usergroup.objects.filter(connection=connection).select_related("group")
+            .annotate(size=Count("group__memberships")).order_by("gone", "name"))
+
+
+def outbox_list(*, entity: Entity) -> QuerySet:
+    return OutboxMessage.objects.filter(entity=entity).select_related("member", "run__automation__page")
+
+
+def group_list(*, entity: Entity) -> QuerySet:
+    return Group.objects.filter(entity=entity).annotate(size=Count("memberships")).order_by("kind", "name")

@@ -1,0 +1,71 @@
+"""An in-memory ActionKit with the client methods the activity side calls, plus a `calls` list."""
+
+from datetime import UTC, datetime, timedelta
+
+from actionkit.errors import ActionKitNotFound
+
+BASE = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def stamp(minutes: float) -> str:
+    return (BASE + timedelta(minutes=minutes)).replace(tzinfo=None).isoformat()
+
+
+class FakeActionKit:
+    def __init__(self):
+        self.pages, self.actions, self.users, self.phones, self.usergroups = {}, {}, {}, {}, {}
+        self.usergroup_members: dict[int, set[int]] = {}
+        self.calls: list[str] = []
+
+    # Test helpers -----------------------------------------------------------------------------------------
+
+    def add_page(self, pk: int, name: str, *, minutes: float = 0, title: str = "", type: str = "Petition"):  # noqa: A002
+        self.pages[pk] = {"id": pk, "name": name, "title": title or name.title(), "type": type, "status": "active",
+                          "hidden": False, "updated_at": stamp(minutes)}
+
+    def add_user(self, pk: int, *, phone: str | None = "", opt_in: str = "yes", first_name: str = "Ana"):
+        phone = f"+1202555{pk:04d}" if phone == "" else phone
+        self.users[pk] = {"id": pk, "email": f"user{pk}@example.org", "first_name": first_name, "last_name": "Doe",
+                          "zip": "", "city": "", "state": "", "fields": {"sms_opt_in": opt_in} if opt_in else {},
+                          "updated_at": stamp(0)}
+        self.phones[pk] = [{"id": pk, "type": "mobile", "phone": phone}] if phone else []
+
+    def add_action(self, pk: int, *, page: int, user: int, fields: dict | None = None, created: datetime | None = None):
+        when = (created or datetime.now(UTC)).replace(tzinfo=None).isoformat()
+        self.actions[pk] = {"id": pk, "page": f"/rest/v1/petitionpage/{page}/", "user": f"/rest/v1/user/{user}/",
+                            "fields": fields or {}, "created_at": when, "updated_at": when}
+        return self.actions[pk]
+
+    # Client methods -------------------------------------------------------------------------------------------
+
+    def pages_updated_since(self, since):
+        self.calls.append(f"pages since {since}")
+        return iter(sorted((p for p in self.pages.values() if _after(p, since)), key=lambda p: p["updated_at"]))
+
+    def actions_updated_since(self, since, *, page_ids=None):
+        self.calls.append(f"actions since {since} on {page_ids}")
+        rows = [a for a in self.actions.values() if _after(a, since)
+                and (not page_ids or int(a["page"].rstrip("/").rsplit("/", 1)[-1]) in page_ids)]
+        return iter(sorted(rows, key=lambda a: (a["updated_at"], a["id"])))
+
+    def user_get(self, user_id):
+        self.calls.append(f"user {user_id}")
+        if user_id not in self.users:
+            raise ActionKitNotFound("no such user")
+        return self.users[user_id]
+
+    def user_phones(self, user_id):
+        return list(self.phones.get(user_id, []))
+
+    def usergroups(self):
+        return iter([{"id": k, "name": v} for k, v in self.usergroups.items()])
+
+    def usergroup_member_ids(self, usergroup_id):
+        return iter(sorted(self.usergroup_members.get(usergroup_id, set())))
+
+
+def _after(row: dict, since) -> bool:
+    if since is None:
+        return True
+    when = datetime.fromisoformat(row["updated_at"]).replace(tzinfo=UTC)
+    return when >= since
