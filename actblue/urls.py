@@ -1,12 +1,18 @@
-# Scaffolding until the actblue pages land: the hub links to these names.
 from django.urls import path
 
-from integrations.views import hub
+from actblue import views, views_backfill, views_ledger
 
 app_name = "actblue"
 
 urlpatterns = [
-    path("connect/", hub, name="connect"),
-    path("details/", hub, name="detail"),
-    path("contributions/", hub, name="contributions"),
+    path("connect/", views.connect, name="connect"),
+    path("details/", views.detail, name="detail"),
+    path("settings/", views.settings_page, name="settings"),
+    path("disconnect/", views.disconnect, name="disconnect"),
+    path("deliveries/<int:delivery_id>/retry/", views.delivery_retry_view, name="delivery-retry"),
+    path("backfill/", views_backfill.backfill_page, name="backfill"),
+    path("backfill/<int:backfill_id>/progress/", views_backfill.backfill_progress_json, name="backfill-progress"),
+    path("backfill/<int:backfill_id>/cancel/", views_backfill.backfill_cancel_view, name="backfill-cancel"),
+    path("contributions/", views_ledger.contributions, name="contributions"),
+    path("contributions/import/", views_ledger.contributions_import, name="import"),
 ]

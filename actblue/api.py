@@ -1,0 +1,86 @@
+"""DRF endpoints that accept ActBlue's webhook JSON for the entity behind the API key.
+
+Idempotent (lineitemId, orderNumber + cancelledAt); a body that fails validation gets a 400 naming each field and
+nothing is saved; a body that names another entity's order gets a 409.
+"""
+
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from actblue import serializers as s
+from actblue.services.ledger import RECORDERS, LedgerConflict, notification_kind
+
+SAMPLE = {"donor": {"firstname": "Mary", "lastname": "Smith", "email": "mary@example.com", "zip": "94801"},
+          "contribution": {"createdAt": "2023-06-07T15:49:32-04:00", "orderNumber": "AB123456789",
+                           "contributionForm": "spring-appeal", "recurringPeriod": "once", "recurringDuration": 1},
+          "lineitems": [{"sequence": 0, "entityId": 12345, "committeeName": "Example PAC", "amount": "25.0",
+                         "paidAt": "2023-06-07T15:49:33-04:00", "lineitemId": 123456789}],
+          "form": {"name": "spring-appeal", "kind": "page"}}
+
+RESPONSES = {
+    201: OpenApiResponse(s.RecordResultSerializer, description="Recorded; deliveries to ActionKit are queued."),
+    200: OpenApiResponse(s.RecordResultSerializer, description="Already recorded; nothing changed."),
+    400: OpenApiResponse(s.ErrorSerializer, description="Malformed body; `errors` names each field. Nothing saved."),
+    401: OpenApiResponse(s.ErrorSerializer, description="Missing, invalid or revoked API key."),
+    409: OpenApiResponse(s.ErrorSerializer, description="The order, form or line item belongs to another entity."),
+}
+
+
+class _NotificationView(APIView):
+    serializer_class = s.NotificationSerializer
+    kind: str | None = None  # None: decide from the body, as ActionKit's single endpoint does.
+
+    def post(self, request):
+        serializer = self.serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        kind = self.kind or notification_kind(data)
+        if self.kind is None and kind != "contribution":
+            # Re-validate with the kind's own rules (a refund needs refundedAt, a cancellation cancelledAt).
+            strict = {"refund": s.RefundNotificationSerializer, "cancellation": s.CancellationNotificationSerializer}
+            strict[kind](data=request.data).is_valid(raise_exception=True)
+        try:
+            result = RECORDERS[kind](entity=request.user.entity, data=data)
+        except LedgerConflict as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        body = {"kind": kind, "order_number": result.contribution.order_number, "created": len(result.created),
+                "duplicate": not result.created}
+        return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+
+
+def _schema(kind: str, serializer, summary: str):
+    return extend_schema(operation_id=f"actblue_{kind}_create", summary=summary, request=serializer,
+                         responses=RESPONSES, tags=["ActBlue"],
+                         examples=[OpenApiExample("ActBlue notification", value=SAMPLE, request_only=True)])
+
+
+class ContributionView(_NotificationView):
+    serializer_class, kind = s.ContributionNotificationSerializer, "contribution"
+
+    @_schema("contributions", s.ContributionNotificationSerializer, "Record a contribution notification")
+    def post(self, request):
+        return super().post(request)
+
+
+class RefundView(_NotificationView):
+    serializer_class, kind = s.RefundNotificationSerializer, "refund"
+
+    @_schema("refunds", s.RefundNotificationSerializer, "Record a refund (refundedAt on a line item or contribution)")
+    def post(self, request):
+        return super().post(request)
+
+
+class CancellationView(_NotificationView):
+    serializer_class, kind = s.CancellationNotificationSerializer, "cancellation"
+
+    @_schema("cancellations", s.CancellationNotificationSerializer, "Record a recurring cancellation (cancelledAt)")
+    def post(self, request):
+        return super().post(request)
+
+
+class NotificationView(_NotificationView):
+    @_schema("notifications", s.NotificationSerializer, "Record any notification; the body decides its kind")
+    def post(self, request):
+        return super().post(request)

@@ -1,0 +1,119 @@
+"""The kind's `plan_backfill_chunk`: walk line items by id after a cursor and write backfill outbox rows.
+
+Constant memory at any size: one keyset page of ids at a time, rows written with bulk_create(ignore_conflicts)
+under the live keys, so an event already in the outbox collapses into its existing row. In "resend all" mode,
+rows already sent are reopened on the backfill lane instead. Backfill params (set by actblue.forms.BackfillForm):
+mode "new" | "all", email_subscription bool, date_from / date_to "YYYY-MM-DD" (inclusive, America/New_York).
+"""
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q
+from django.utils import timezone
+
+from actblue.kind import CONFIG_NOTIFY_MANAGED
+from actblue.mapping import KIND_CANCELLATION, KIND_CONTRIBUTION, KIND_REFUND, delivery_key
+from actblue.models import Cancellation, Form, LineItem, Refund, lineitems_for_connection_q
+from integrations.models import Backfill, Delivery
+from integrations.registry import BackfillChunk
+
+EASTERN = ZoneInfo("America/New_York")  # ActBlue's reporting day, so a date range means what donors saw.
+INSERT_BATCH = 1000
+REOPENABLE = (Delivery.Status.SUCCEEDED, Delivery.Status.DEAD, Delivery.Status.CANCELLED)
+
+
+def backfill_options(params: dict) -> dict:
+    # Unchecked "Email subscription" means ActionKit must not subscribe historical donors: backfill=1.
+    return {"backfill_flag": not params.get("email_subscription", False)}
+
+
+def _day_start(text: str) -> datetime:
+    return datetime.combine(date.fromisoformat(text), time.min, tzinfo=EASTERN)
+
+
+def lineitem_scope(backfill: Backfill) -> Q:
+    connection, params = backfill.connection, backfill.params or {}
+    notify_managed = bool(connection.config.get(CONFIG_NOTIFY_MANAGED))
+    managed = None
+    if notify_managed:
+        managed = list(Form.objects.filter(Q(managing_entity_id=connection.entity_id) | Q(
+            managing_entity__isnull=True, owner_id=connection.entity_id)).values_list("id", flat=True))
+    q = lineitems_for_connection_q(entity_id=connection.entity_id, notify_managed=notify_managed, managed_form_ids=managed)
+    if params.get("date_from"):
+        q &= Q(paid_at__gte=_day_start(params["date_from"]))
+    if params.get("date_to"):
+        q &= Q(paid_at__lt=_day_start(params["date_to"]) + timedelta(days=1))
+    return q
+
+
+def plan_backfill_chunk(backfill: Backfill, after_id: int, limit: int) -> BackfillChunk:
+    rows = list(LineItem.objects.filter(lineitem_scope(backfill), id__gt=after_id).order_by("id")
+                .values_list("id", "lineitem_id", "contribution_id", "sequence")[:limit])
+    if not rows:
+        return BackfillChunk(planned=0, last_source_id=after_id, done=True)
+    planner = _ChunkPlanner(backfill)
+    planner.contributions(rows)
+    planner.refunds(rows)
+    planner.cancellations(rows)
+    return BackfillChunk(planned=planner.planned(), last_source_id=rows[-1][0], done=len(rows) < limit)
+
+
+class _ChunkPlanner:
+    def __init__(self, backfill: Backfill):
+        self.backfill, self.connection = backfill, backfill.connection
+        self.options = backfill_options(backfill.params or {})
+        self.resend_all = (backfill.params or {}).get("mode") == "all"
+        self.keys: list[str] = []
+        self.now = timezone.now()
+
+    def _row(self, key: str, event_type: str, source_id: int, payload=None, depends_on_id=None) -> Delivery:
+        self.keys.append(key)
+        return Delivery(connection=self.connection, key=key, event_type=event_type, source_id=source_id,
+                        payload=payload or {}, lane=Delivery.Lane.BACKFILL, backfill=self.backfill, options=self.options,
+                        depends_on_id=depends_on_id, next_attempt_at=self.now, enqueued_at=self.now, created_at=self.now)
+
+    def _write(self, rows: list[Delivery], keys: list[str]) -> None:
+        Delivery.objects.bulk_create(rows, batch_size=INSERT_BATCH, ignore_conflicts=True)
+        existing = Delivery.objects.filter(connection=self.connection, key__in=keys).exclude(backfill=self.backfill)
+        reopen = existing.filter(status__in=REOPENABLE)
+        if not self.resend_all:
+            reopen = reopen.filter(delivered_at__isnull=True)  # "Only data not yet sent": never-delivered rows.
+        reopen.update(status=Delivery.Status.PENDING, lane=Delivery.Lane.BACKFILL, backfill=self.backfill,
+                      options=self.options, next_attempt_at=self.now, attempts=0, claimed_at=None)
+
+    def contributions(self, rows) -> None:
+        keys = [delivery_key(kind=KIND_CONTRIBUTION, lineitem_id=lineitem_id) for _, lineitem_id, _, _ in rows]
+        self.keys = []
+        self._write([self._row(key, KIND_CONTRIBUTION, pk) for key, (pk, *_rest) in zip(keys, rows, strict=True)], keys)
+        self.contribution_ids = dict(Delivery.objects.filter(connection=self.connection, key__in=keys)
+                                     .values_list("source_id", "id"))
+
+    def refunds(self, rows) -> None:
+        refunds = list(Refund.objects.filter(line_item_id__in=[r[0] for r in rows]).values_list("id", "line_item_id"))
+        by_item = {pk: lineitem_id for pk, lineitem_id, _, _ in rows}
+        new = [self._row(delivery_key(kind=KIND_REFUND, lineitem_id=by_item[item_pk]), KIND_REFUND, refund_pk,
+                         depends_on_id=self.contribution_ids.get(item_pk)) for refund_pk, item_pk in refunds]
+        if new:
+            self._write(new, [row.key for row in new])
+
+    def cancellations(self, rows) -> None:
+        latest: dict[int, tuple[int, int]] = {}  # contribution id → (sequence, line item pk) of its latest charge here.
+        for pk, _, contribution_id, sequence in rows:
+            if contribution_id not in latest or sequence > latest[contribution_id][0]:
+                latest[contribution_id] = (sequence, pk)
+        found = list(Cancellation.objects.filter(contribution_id__in=list(latest)).values_list(
+            "id", "contribution_id", "contribution__order_number", "cancelled_at"))
+        new = [self._row(delivery_key(kind=KIND_CANCELLATION, order_number=order, cancelled_at=at), KIND_CANCELLATION, pk,
+                         payload={"line_item": latest[cid][1]}, depends_on_id=self.contribution_ids.get(latest[cid][1]))
+               for pk, cid, order, at in found]
+        # A series' charges span many chunks; plan its cancellation once, so the total stays exact.
+        done = set(Delivery.objects.filter(connection=self.connection, backfill=self.backfill,
+                                           key__in=[r.key for r in new]).values_list("key", flat=True))
+        new = [row for row in new if row.key not in done]
+        self.keys = [key for key in self.keys if key not in done]
+        if new:
+            self._write(new, [row.key for row in new])
+
+    def planned(self) -> int:
+        return Delivery.objects.filter(connection=self.connection, backfill=self.backfill, key__in=self.keys).count()

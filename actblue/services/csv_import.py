@@ -1,0 +1,149 @@
+"""Import ActBlue's paid, refunded and cancelled-recurring CSV exports (actblue-webhooks.md §10).
+
+Each row becomes the webhook shape and goes through the same validation and services as the API, one transaction
+per row: a bad row is reported with its line number and every good row is kept. CSV times have no offset and
+are America/New_York (§8); booleans are t/f.
+"""
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from rest_framework.exceptions import ValidationError
+
+from actblue import serializers as s
+from actblue.services.ledger import LedgerConflict, cancellation_record_by_order, contribution_record, refund_record
+from integrations.models import Entity
+
+EASTERN = ZoneInfo("America/New_York")
+KINDS = ("paid", "refunded", "cancelled")
+MAX_REPORTED_ERRORS = 500  # Enough to fix a file; a file that is all errors is the wrong file.
+
+DONOR_COLUMNS = {"firstname": "Donor First Name", "lastname": "Donor Last Name", "addr1": "Donor Addr1",
+                 "city": "Donor City", "state": "Donor State", "zip": "Donor ZIP", "country": "Donor Country",
+                 "email": "Donor Email", "phone": "Donor Phone"}
+REQUIRED = {"paid": ("Lineitem ID", "Receipt ID", "Date", "Amount", "Recipient ID"),
+            "refunded": ("Lineitem ID", "Receipt ID", "Date", "Amount", "Recipient ID", "Refund Date"),
+            "cancelled": ("Receipt ID",)}
+CANCELLED_AT_COLUMNS = ("Cancelled Date", "Cancellation Date", "Cancelled At", "Date Cancelled")
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    imported: int = 0
+    duplicates: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+    error_count: int = 0
+
+    def add_error(self, line: int, message: str) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_REPORTED_ERRORS:
+            self.errors.append((line, message))
+
+
+class CsvFileError(ValueError):
+    """The file as a whole cannot be read (wrong columns, not CSV, not UTF-8)."""
+
+
+def csv_time(value: str):
+    """'2020-01-01 04:33:42' (Eastern, no offset) → aware datetime; ISO strings with an offset pass through."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"'{value[:40]}' is not a date and time like 2020-01-01 04:33:42.") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=EASTERN)
+
+
+def _flag(row: dict, column: str) -> bool:
+    return (row.get(column) or "").strip().lower() in ("t", "true", "1", "yes")
+
+
+def row_to_notification(row: dict, *, kind: str) -> dict:
+    """One export row in the webhook shape (unparsed values; the serializer validates them)."""
+    get = lambda column: (row.get(column) or "").strip()  # noqa: E731 - a local shorthand reads best here.
+    paid = csv_time(get("Payment Date")) or csv_time(get("Date"))
+    months = get("Recurring Total Months")
+    body = {
+        "donor": {key: get(column) for key, column in DONOR_COLUMNS.items()} | {
+            "employerData": {"employer": get("Donor Employer"), "occupation": get("Donor Occupation")},
+            "isEligibleForExpressLane": _flag(row, "ActBlue Express Donor")},
+        "contribution": {"createdAt": csv_time(get("Date")), "orderNumber": get("Receipt ID"),
+                         "contributionForm": get("Fundraising Page"), "refcode": get("Reference Code"),
+                         "refcode2": get("Reference Code 2"), "refcodes": {"refcode": get("Reference Code")} if get("Reference Code") else {},
+                         "recurringPeriod": "monthly" if months and months != "1" else "once",
+                         "recurringDuration": "infinite" if months.lower() == "unlimited" else (months or 1),
+                         "isRecurring": bool(months and months != "1"), "isMobile": _flag(row, "Mobile"),
+                         "withExpressLane": _flag(row, "ActBlue Express Lane"), "isExpress": _flag(row, "ActBlue Express Lane"),
+                         "expressSignup": _flag(row, "New Express Signup"), "isPaypal": get("Card Type").lower() == "paypal"},
+        "lineitems": [{"lineitemId": get("Lineitem ID"), "sequence": int(get("Recurrence Number") or 1) - 1 if get(
+            "Recurrence Number").isdigit() else 0, "entityId": get("Recipient ID"),
+            "committeeName": get("Recipient Committee") or get("Recipient"), "fecId": get("Recipient Gov ID"),
+            "amount": get("Amount"), "paidAt": paid, "paymentId": get("Payment ID") or None}],
+        "form": {"name": get("Fundraising Page"), "kind": "page", "managingEntityName": get("Managed Entity Name")},
+    }
+    if kind == "refunded":
+        body["lineitems"][0].update(refundedAt=csv_time(get("Refund Date")), disbursedAt=csv_time(get("Disbursement Date")),
+                                    recoveredAt=csv_time(get("Recovery Date")))
+    return body
+
+
+def _flatten(detail, prefix: str = "") -> list[str]:
+    if isinstance(detail, dict):
+        return [m for key, value in detail.items() for m in _flatten(value, f"{prefix}{key}.")]
+    if isinstance(detail, list):
+        return [m for value in detail for m in _flatten(value, prefix)]
+    return [f"{prefix.rstrip('.').replace('lineitems.', '') or 'row'}: {detail}"]
+
+
+def _import_row(entity: Entity, row: dict, kind: str) -> bool:
+    """Record one row; True when it was new. Raises ValueError with a readable message."""
+    if kind == "cancelled":
+        cancelled_at = next((csv_time(row[c]) for c in CANCELLED_AT_COLUMNS if (row.get(c) or "").strip()), None)
+        if cancelled_at is None:
+            raise ValueError("Cancelled Date: this field is required.")
+        return bool(cancellation_record_by_order(entity=entity, order_number=row["Receipt ID"].strip(),
+                                                 cancelled_at=cancelled_at).created)
+    serializer_class = s.RefundNotificationSerializer if kind == "refunded" else s.ContributionNotificationSerializer
+    serializer = serializer_class(data=row_to_notification(row, kind=kind))
+    if not serializer.is_valid():
+        raise ValueError("; ".join(_flatten(serializer.errors)))
+    recorder = refund_record if kind == "refunded" else contribution_record
+    return bool(recorder(entity=entity, data=serializer.validated_data).created)
+
+
+def csv_import(*, entity: Entity, stream, kind: str) -> ImportReport:
+    """Import one export. `stream` yields text lines. Raises CsvFileError when the file as a whole is unusable."""
+    reader = csv.DictReader(stream)
+    missing = [c for c in REQUIRED[kind] if c not in (reader.fieldnames or [])]
+    if missing:
+        raise CsvFileError(f"This is not an ActBlue {kind} export: missing column(s) {', '.join(missing)}.")
+    report = ImportReport(kind)
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return report
+        except csv.Error as exc:
+            report.add_error(reader.line_num, f"Unreadable CSV: {exc}")
+            continue
+        try:
+            new = _import_row(entity, row, kind)
+        except (ValueError, LedgerConflict, ValidationError) as exc:
+            report.add_error(reader.line_num, str(exc))
+            continue
+        report.imported += new
+        report.duplicates += not new
+
+
+def csv_import_bytes(*, entity: Entity, data: bytes, kind: str) -> ImportReport:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CsvFileError("The file is not UTF-8 text; export it again from ActBlue as CSV.") from exc
+    return csv_import(entity=entity, stream=io.StringIO(text, newline=""), kind=kind)

@@ -1,0 +1,168 @@
+"""Record contributions, refunds and cancellations, and write their outbox rows in the same transaction.
+
+Input is the validated webhook shape (actblue.serializers): {"donor", "contribution", "lineitems", "form"} with
+datetimes already parsed. Every function is idempotent: ActBlue's lineitemId (and orderNumber + cancelledAt for
+cancellations) decide whether a record exists, so the same notification twice is one record and one delivery.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from actblue.models import Cancellation, Contribution, Form, LineItem, Refund
+from actblue.services import outbox
+from actblue.services.entities import recipient_entity
+from integrations.models import Entity
+
+
+class LedgerConflict(ValueError):
+    """The notification names a record that belongs to another entity, or contradicts what is stored."""
+
+
+@dataclass
+class RecordResult:
+    contribution: Contribution
+    created: list = field(default_factory=list)  # New ledger rows (line items, refunds or cancellations).
+    existing: list = field(default_factory=list)
+
+
+DONOR_FIELDS = {"firstname": "donor_first_name", "lastname": "donor_last_name", "email": "donor_email",
+                "phone": "donor_phone", "addr1": "donor_addr1", "city": "donor_city", "state": "donor_state",
+                "zip": "donor_zip", "country": "donor_country"}
+CONTRIBUTION_FIELDS = {"uniqueIdentifier": "unique_identifier", "status": "status", "refcode": "refcode",
+                       "refcode2": "refcode2", "recurringPeriod": "recurring_period", "isRecurring": "is_recurring",
+                       "isPaypal": "is_paypal", "isMobile": "is_mobile", "isExpress": "is_express",
+                       "withExpressLane": "with_express_lane", "expressSignup": "express_signup",
+                       "textMessageOption": "text_message_option", "refcodes": "refcodes", "customFields": "custom_fields"}
+
+
+def _contribution_defaults(entity: Entity, data: dict, form: Form | None) -> dict:
+    donor, contribution = data.get("donor") or {}, data["contribution"]
+    employer = donor.get("employerData") or {}
+    values = {model: donor.get(key) for key, model in DONOR_FIELDS.items()}
+    values.update({model: contribution.get(key) for key, model in CONTRIBUTION_FIELDS.items()})
+    values = {key: value for key, value in values.items() if value is not None}
+    values.update(entity=entity, form=form, created_at_ab=contribution["createdAt"],
+                  recurring_duration=str(contribution.get("recurringDuration") or "1"),
+                  donor_employer=employer.get("employer") or "", donor_occupation=employer.get("occupation") or "",
+                  donor_express_eligible=bool(donor.get("isEligibleForExpressLane")))
+    return values
+
+
+def _form_ensure(entity: Entity, data: dict, recipients: set[int]) -> Form | None:
+    name = (data.get("form") or {}).get("name") or data["contribution"].get("contributionForm")
+    if not name:
+        return None
+    form_data = data.get("form") or {}
+    # A form whose line items go to others is run on their behalf: the posting entity manages it (tandem/managed).
+    manager = entity if recipients - {entity.pk} else None
+    form, _ = Form.objects.get_or_create(name=name, defaults={
+        "owner": entity, "managing_entity": manager, "kind": form_data.get("kind") or "page",
+        "managing_entity_name": form_data.get("managingEntityName") or "", "owner_email": form_data.get("ownerEmail") or ""})
+    if entity.pk not in {form.owner_id, form.managing_entity_id} and entity.pk not in recipients:
+        raise LedgerConflict(f"The form '{name}' belongs to another entity.")
+    return form
+
+
+def _contribution_ensure(entity: Entity, data: dict) -> tuple[Contribution, list[tuple[dict, Entity]]]:
+    items = [(item, recipient_entity(actblue_entity_id=item["entityId"], committee_name=item.get("committeeName") or ""))
+             for item in data["lineitems"]]
+    form = _form_ensure(entity, data, {recipient.pk for _, recipient in items})
+    contribution, created = Contribution.objects.get_or_create(
+        order_number=data["contribution"]["orderNumber"], defaults=_contribution_defaults(entity, data, form))
+    if not created and contribution.entity_id != entity.pk and entity.pk not in {r.pk for _, r in items}:
+        raise LedgerConflict(f"Order {contribution.order_number} belongs to another entity.")
+    return contribution, items
+
+
+def _line_item_ensure(contribution: Contribution, item: dict, recipient: Entity) -> tuple[LineItem, bool]:
+    line_item, created = LineItem.objects.get_or_create(lineitem_id=item["lineitemId"], defaults={
+        "contribution": contribution, "form": contribution.form, "sequence": item.get("sequence") or 0,
+        "recipient": recipient, "recipient_actblue_id": item["entityId"],
+        "committee_name": item.get("committeeName") or "", "fec_id": item.get("fecId") or "",
+        "amount": item["amount"], "paid_at": item["paidAt"], "payment_id": item.get("paymentId")})
+    if line_item.contribution_id != contribution.pk:
+        raise LedgerConflict(f"Line item {line_item.lineitem_id} belongs to order {line_item.contribution.order_number}.")
+    return line_item, created
+
+
+@transaction.atomic
+def contribution_record(*, entity: Entity, data: dict) -> RecordResult:
+    """Record a contribution notification; each new line item gets its outbox rows in this transaction."""
+    contribution, items = _contribution_ensure(entity, data)
+    result = RecordResult(contribution)
+    for item, recipient in items:
+        line_item, created = _line_item_ensure(contribution, item, recipient)
+        (result.created if created else result.existing).append(line_item)
+        if created:
+            outbox.contribution_enqueue(line_item=line_item)
+    return result
+
+
+@transaction.atomic
+def refund_record(*, entity: Entity, data: dict) -> RecordResult:
+    """Record refunds of line items; an unknown line item is recorded from the same body first, so nothing is lost."""
+    contribution, items = _contribution_ensure(entity, data)
+    result = RecordResult(contribution)
+    for item, recipient in items:
+        line_item, created = _line_item_ensure(contribution, item, recipient)
+        if created:
+            outbox.contribution_enqueue(line_item=line_item)
+        refunded_at = item.get("refundedAt") or data["contribution"].get("refundedAt")
+        refund, created = Refund.objects.get_or_create(line_item=line_item, defaults={
+            "refunded_at": refunded_at, "disbursed_at": item.get("disbursedAt"), "recovered_at": item.get("recoveredAt")})
+        (result.created if created else result.existing).append(refund)
+        if created:
+            outbox.refund_enqueue(refund=refund)
+    return result
+
+
+@transaction.atomic
+def cancellation_record(*, entity: Entity, data: dict) -> RecordResult:
+    """Record a recurring cancellation, keyed by order number and cancelledAt."""
+    contribution, items = _contribution_ensure(entity, data)
+    result = RecordResult(contribution)
+    for item, recipient in items:
+        line_item, created = _line_item_ensure(contribution, item, recipient)
+        if created:
+            outbox.contribution_enqueue(line_item=line_item)
+    contribution_values = data["contribution"]
+    cancellation, created = Cancellation.objects.get_or_create(
+        contribution=contribution, cancelled_at=contribution_values["cancelledAt"],
+        defaults={"recur_completed": contribution_values.get("recurCompleted"),
+                  "recur_pledged": contribution_values.get("recurPledged")})
+    (result.created if created else result.existing).append(cancellation)
+    if created:
+        outbox.cancellation_enqueue(cancellation=cancellation)
+    return result
+
+
+RECORDERS = {"contribution": contribution_record, "refund": refund_record, "cancellation": cancellation_record}
+
+
+def notification_kind(data: dict) -> str:
+    """ActionKit uses one URL for all three kinds, so the body decides (actblue-webhooks.md §2)."""
+    contribution = data.get("contribution") or {}
+    if contribution.get("cancelledAt"):
+        return "cancellation"
+    if contribution.get("refundedAt") or any(item.get("refundedAt") for item in data.get("lineitems") or []):
+        return "refund"
+    return "contribution"
+
+
+@transaction.atomic
+def cancellation_record_by_order(*, entity: Entity, order_number: str, cancelled_at, recur_completed=None,
+                                 recur_pledged=None) -> RecordResult:
+    """A cancellation from the cancelled-recurring CSV, which has no line item: the order must be recorded already."""
+    contribution = Contribution.objects.filter(order_number=order_number).first()
+    if contribution is None:
+        raise LedgerConflict(f"Unknown Receipt ID {order_number}; import the paid contributions export first.")
+    if contribution.entity_id != entity.pk and not contribution.line_items.filter(recipient=entity).exists():
+        raise LedgerConflict(f"Order {order_number} belongs to another entity.")
+    cancellation, created = Cancellation.objects.get_or_create(
+        contribution=contribution, cancelled_at=cancelled_at,
+        defaults={"recur_completed": recur_completed, "recur_pledged": recur_pledged})
+    result = RecordResult(contribution, [cancellation] if created else [], [] if created else [cancellation])
+    if created:
+        outbox.cancellation_enqueue(cancellation=cancellation)
+    return result

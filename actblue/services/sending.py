@@ -1,0 +1,87 @@
+"""The kind's `send`: rebuild one notification from the ledger, POST it, and sort the result into an Outcome.
+
+The outbox row holds only the source id, so a million backfill rows stay small and a notification always
+reflects the ledger. ActionKit de-duplicates on the line item, which is what makes a re-send after a crash safe.
+"""
+
+import json
+from functools import lru_cache
+
+from actblue import mapping
+from actblue.kind import CONFIG_ACCOUNT, DEFAULT_ACCOUNT
+from actblue.models import Cancellation, LineItem, Refund
+from actionkit import errors, factory
+from integrations.models import Connection, Delivery
+from integrations.registry import Outcome
+
+EXCERPT_CHARS = 500
+
+
+def notification_for(delivery: Delivery) -> dict | None:
+    """The ActBlue-format body for this row, or None when its source record is gone."""
+    if delivery.event_type == mapping.KIND_CANCELLATION:
+        cancellation = Cancellation.objects.select_related("contribution").filter(pk=delivery.source_id).first()
+        item = LineItem.objects.select_related("form").filter(pk=(delivery.payload or {}).get("line_item")).first()
+        if cancellation is None or item is None:
+            return None
+        return mapping.cancellation_to_notification(cancellation.contribution, item, item.form, cancellation)
+    if delivery.event_type == mapping.KIND_REFUND:
+        refund = Refund.objects.select_related("line_item__contribution", "line_item__form").filter(
+            pk=delivery.source_id).first()
+        if refund is None:
+            return None
+        item = refund.line_item
+        return mapping.refund_to_notification(item.contribution, item, item.form, refund)
+    item = LineItem.objects.select_related("contribution", "form").filter(pk=delivery.source_id).first()
+    return None if item is None else mapping.lineitem_to_notification(item.contribution, item, item.form)
+
+
+@lru_cache(maxsize=64)
+def _cached_client(connection_id: int, host: str, username: str, password: str, budget: int):
+    # One client per connection and credentials keeps its HTTP keep-alive session across sends; new credentials or
+    # a new budget make a new key, so a reconnect never reuses a stale client.
+    connection = Connection.objects.get(pk=connection_id)
+    return factory.client_for(connection)
+
+
+def client_for(connection: Connection):
+    return _cached_client(connection.pk, connection.host, connection.config.get("username", ""),
+                          connection.secrets.get("password", ""), connection.budget_per_minute)
+
+
+def actblue_send(connection: Connection, delivery: Delivery) -> Outcome:
+    notification = notification_for(delivery)
+    if notification is None:
+        return Outcome(Outcome.PERMANENT, detail="The ledger record behind this notification no longer exists.")
+    account = connection.config.get(CONFIG_ACCOUNT) or DEFAULT_ACCOUNT
+    try:
+        client = client_for(connection)
+        result = client.actblue_notify(account=account, notification=notification,
+                                       backfill=bool((delivery.options or {}).get("backfill_flag")))
+    except errors.ActionKitError as exc:
+        return outcome_for_error(exc)
+    body = result.get("body")
+    return Outcome(Outcome.SUCCESS, status_code=result.get("status_code"),
+                   detail=json.dumps(body)[:EXCERPT_CHARS] if body is not None else "",
+                   remote_ref=result.get("location") or "")
+
+
+def outcome_for_error(exc: errors.ActionKitError) -> Outcome:
+    """Client errors → the hub's four outcome classes (STYLE §3)."""
+    code, excerpt = exc.status_code, exc.body_excerpt
+    detail = f"{exc.message} {excerpt}".strip()[:EXCERPT_CHARS * 2]
+    if isinstance(exc, errors.UnsafeHostError):
+        return Outcome(Outcome.HALT, detail=f"The ActionKit hostname is not allowed: {exc.message} Reconnect with a "
+                                            "public hostname.")
+    if isinstance(exc, errors.ActionKitUnauthorized):
+        return Outcome(Outcome.HALT, status_code=code, detail=f"{exc.message} Reconnect with working staff credentials.")
+    if isinstance(exc, errors.ActionKitRateLimited):
+        return Outcome(Outcome.RETRYABLE, status_code=code, detail=detail, retry_after=exc.retry_after)
+    if isinstance(exc, errors.ActionKitTransient):
+        return Outcome(Outcome.RETRYABLE, status_code=code, detail=detail)
+    if isinstance(exc, errors.ActionKitValidationError):
+        fields = "; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in exc.field_errors.items())
+        return Outcome(Outcome.PERMANENT, status_code=code, detail=f"{exc.message} {fields}".strip())
+    if isinstance(exc, errors.ActionKitRejected):  # 404, 409, redirects and other 4xx: retrying cannot help.
+        return Outcome(Outcome.PERMANENT, status_code=code, detail=detail)
+    return Outcome(Outcome.RETRYABLE, status_code=code, detail=detail)  # Oversized or unexpected: try again later.
