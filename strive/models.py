@@ -36,6 +36,29 @@ class Member(models.Model):
         return f"{self.first_name} {self.last_name} ({self.phone})".strip()
 
 
+class CustomField(models.Model):
+    """A member custom field. Values live in Member.custom_fields[name]; only TEXT fields can sync to ActionKit."""
+
+    class Type(models.TextChoices):
+        TEXT = "text", "Text"
+        NUMBER = "number", "Number"
+        DATE = "date", "Date"
+        BOOLEAN = "boolean", "Yes/No"
+
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="member_custom_fields")
+    name = models.SlugField(max_length=100, help_text="Key in Member.custom_fields, e.g. favorite_issue.")
+    label = models.CharField(max_length=100)
+    field_type = models.CharField(max_length=10, choices=Type.choices, default=Type.TEXT)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["entity", "name"], name="customfield_unique_name")]
+        ordering = ["label"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
 class Group(models.Model):
     class Kind(models.TextChoices):
         PRIMARY = "primary", "Primary"

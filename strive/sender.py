@@ -26,11 +26,12 @@ def member_send(connection, delivery) -> Outcome:
         result = client.action_process(page=settings.import_page, email=payload["email"], core=payload.get("core"),
                                        user_fields=payload.get("user_fields"), action_fields=action_fields,
                                        source="strive")
-    except errors.ActionKitNotFound as exc:
-        if "page" in str(exc.body_excerpt).lower():
-            client.import_page_ensure(name=settings.import_page, title=IMPORT_PAGE_TITLE)
-            return Outcome(Outcome.RETRYABLE, status_code=exc.status_code, detail="Re-created the import page; retrying.")
-        return Outcome(Outcome.PERMANENT, status_code=exc.status_code, detail=exc.message)
+    except errors.ActionKitValidationError as exc:
+        if "unable to find a page" not in str(exc.body_excerpt).lower():
+            return outcome_for_error(exc, payload)
+        # Someone deleted the import page in ActionKit: make it again and let the outbox retry.
+        client.import_page_ensure(name=settings.import_page, title=IMPORT_PAGE_TITLE)
+        return Outcome(Outcome.RETRYABLE, status_code=exc.status_code, detail="Re-created the import page; retrying.")
     except Exception as exc:  # noqa: BLE001 - sorted into one outcome class below.
         return outcome_for_error(exc, payload)
     finally:

@@ -1,13 +1,37 @@
-# Scaffolding until the strive pages land: the hub links to these names.
+from importlib.util import find_spec
+
 from django.urls import path
 
-from integrations.views import hub
+from strive.views import connect, detail, fields, groups, members, settings, users
 
 app_name = "strive"
 
+
+def _groups_view():
+    """The activity app's Groups page (it knows page/usergroup protection) when installed, else the simple one."""
+    if find_spec("strive.activity.views") is not None:
+        from strive.activity.views import groups_page
+
+        return groups_page
+    return groups.group_list
+
+
 urlpatterns = [
-    path("connect/", hub, name="connect"),
-    path("details/", hub, name="detail"),
-    path("members/", hub, name="members"),
-    path("groups/", hub, name="groups"),
+    path("connect/", connect.connect, name="connect"),
+    path("details/", detail.overview, name="detail"),
+    path("details/progress.json", detail.progress_json, name="progress"),
+    path("details/fields/", fields.fields_tab, name="fields"),
+    path("details/fields/<int:mapping_id>/option/", fields.field_option, name="field-option"),
+    path("details/fields/<int:mapping_id>/remove/", fields.field_remove, name="field-remove"),
+    path("details/settings/", settings.settings_tab, name="settings"),
+    path("details/settings/sync/", settings.sync_toggle, name="sync-toggle"),
+    path("details/users/", users.users_tab, name="users"),
+    path("members/", members.member_list, name="members"),
+    path("members/add/", members.member_add, name="member-add"),
+    path("members/import/", members.member_import, name="member-import"),
+    path("members/custom-fields/", members.custom_fields, name="custom-fields"),
+    path("members/<int:member_id>/", members.member_detail, name="member"),
+    path("groups/", _groups_view(), name="groups"),
+    path("groups/simple/", groups.group_list, name="groups-simple"),
+    path("groups/<int:group_id>/delete/", groups.group_delete_view, name="group-delete"),
 ]

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from integrations.services.audit import audit_record
-from strive.models import FieldMapping
+from strive.models import CustomField, FieldMapping
 from strive.syncrules import DEFAULT_OPTION, EMAIL_OPTIONS, SYNC_OPTION_LABELS, SyncOption
 
 CORE_LABELS = {"first_name": "First Name", "last_name": "Last Name", "email": "Email", "city": "City",
@@ -62,10 +62,14 @@ def mapping_add_custom(*, connection, member_field: str, ak_field: str, option: 
                        actor) -> FieldMapping:
     """Map a custom text field to an ActionKit userfield the instance allows."""
     member_field, ak_field = member_field.strip(), ak_field.strip()
-    if not member_field or not member_field.replace("_", "").isalnum():
-        raise MappingInvalid("Name the custom field with letters, digits and underscores only.")
-    if member_field in FieldMapping.CORE_FIELDS:
-        raise MappingInvalid(f"“{member_field}” is a core field; it is already mapped.")
+    custom = CustomField.objects.filter(entity=connection.entity, name=member_field).first()
+    if custom is None:
+        raise MappingInvalid(f"There is no custom field “{member_field}”; create it under Members › Custom fields.")
+    if custom.field_type != CustomField.Type.TEXT:
+        raise MappingInvalid(f"“{custom.label}” is a {custom.get_field_type_display().lower()} field; ActionKit "
+                             "userfields are text, so only text fields can sync.")
+    if ak_field == (connection.config.get("opt_in_field") or "sms_opt_in"):
+        raise MappingInvalid(f"“{ak_field}” holds SMS opt-in (Settings › Opt-in Field Sync); it cannot map a custom field.")
     if ak_field not in allowed_userfields:
         raise MappingInvalid(f"ActionKit has no userfield “{ak_field}”; pick one of the instance's userfields.")
     if FieldMapping.objects.filter(connection=connection, member_field=member_field).exists():

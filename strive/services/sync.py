@@ -5,7 +5,7 @@ what keeps a poll above 1,000 users/s. Callers run it inside the transaction tha
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -55,7 +55,7 @@ def ak_time(value) -> datetime | None:
         return None
     parsed = parse_datetime(str(value))
     if parsed is not None and timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed, timezone.UTC)  # ActionKit sends naive UTC.
+        parsed = timezone.make_aware(parsed, UTC)  # ActionKit sends naive UTC.
     return parsed
 
 

@@ -1,0 +1,114 @@
+"""Reads for the member pages, always scoped to an entity or its connection."""
+
+from datetime import datetime
+
+from django.core.cache import cache
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from actionkit import errors
+from integrations.models import SyncCursor
+from strive.models import Group, Member, ScannedUser
+from strive.phones import phone_to_e164
+
+USER_SORTS = {"id": "ak_user_id", "email": "email", "name": "last_name", "phone": "phone", "status": "status",
+              "scanned": "scanned_at"}
+
+
+def member_search(*, entity, q: str = "", source: str | None = None, group_id: int | None = None) -> QuerySet[Member]:
+    rows = Member.objects.filter(entity=entity)
+    if source is not None:
+        rows = rows.filter(source=source)
+    if group_id:
+        rows = rows.filter(group_memberships__group_id=group_id, group_memberships__group__entity=entity)
+    q = q.strip()
+    if q:
+        match = Q(email__icontains=q) | Q(first_name__icontains=q) | Q(last_name__icontains=q) | Q(phone__contains=q)
+        phone = phone_to_e164(q)
+        if phone:
+            match |= Q(phone=phone)
+        parts = q.split()
+        if len(parts) == 2:
+            match |= Q(first_name__iexact=parts[0], last_name__iexact=parts[1])
+        rows = rows.filter(match)
+    return rows
+
+
+def keyset_page(rows: QuerySet, *, before: str | None, size: int = 50) -> tuple[list, int | None]:
+    """Newest first by id; `before` is the last id of the previous page. Costs the same at any depth."""
+    if before and before.isdigit():
+        rows = rows.filter(id__lt=int(before))
+    page = list(rows.order_by("-id")[: size + 1])
+    return page[:size], (page[size - 1].id if len(page) > size else None)
+
+
+def member_sources(*, entity) -> list[str]:
+    return list(Member.objects.filter(entity=entity).order_by("source").values_list("source", flat=True).distinct())
+
+
+def group_list(*, entity) -> list[Group]:
+    return list(Group.objects.filter(entity=entity).order_by("name"))
+
+
+def scanned_user_search(*, connection, q: str = "", status: str = "", sort: str = "id") -> QuerySet[ScannedUser]:
+    rows = ScannedUser.objects.filter(connection=connection).exclude(status=ScannedUser.Status.PENDING)
+    if status in ScannedUser.Status.values:
+        rows = rows.filter(status=status)
+    q = q.strip()
+    if q:
+        match = Q(email__icontains=q) | Q(first_name__icontains=q) | Q(last_name__icontains=q) | Q(phone__contains=q)
+        if q.isdigit():
+            match |= Q(ak_user_id=int(q))
+        phone = phone_to_e164(q)
+        if phone:
+            match |= Q(phone=phone)
+        rows = rows.filter(match)
+    field = USER_SORTS.get(sort.lstrip("-"), "ak_user_id")
+    descending = sort.startswith("-")
+    return rows.order_by(("-" if descending else "") + field, ("-" if descending else "") + "id")
+
+
+def sync_progress(*, connection) -> dict:
+    """Synced user records / total user records, with an ETA while the initial sync runs."""
+    cursor = SyncCursor.objects.filter(connection=connection, stream="users").first()
+    return _progress(connection, cursor.state if cursor else {})
+
+
+def _progress(connection, state: dict) -> dict:
+    by_status = dict(ScannedUser.objects.filter(connection=connection).values_list("status").annotate(n=Count("id")))
+    processed = sum(n for status, n in by_status.items() if status != ScannedUser.Status.PENDING)
+    synced = by_status.get(ScannedUser.Status.SYNCED, 0)
+    total = max(int(state.get("total") or 0), processed)
+    done = bool(state.get("initial_done"))
+    eta = None
+    started = state.get("initial_started_at")
+    if not done and started and processed:
+        elapsed = (timezone.now() - datetime.fromisoformat(started)).total_seconds()
+        rate = processed / elapsed if elapsed > 0 else 0
+        eta = int((total - processed) / rate) if rate else None
+    percent = 100 if done else (int(processed * 100 / total) if total else 0)
+    label = "Initial sync finished" if done else ("Initial sync running" if state.get("initial_started_at") else "Not started")
+    return {"percent": percent, "sent": synced, "synced": synced, "processed": processed, "total": total,
+            "skipped": by_status.get(ScannedUser.Status.SKIPPED, 0), "errors": by_status.get(ScannedUser.Status.ERROR, 0),
+            "eta_seconds": eta, "done": done, "status_label": label}
+
+
+def allowed_userfields(*, connection) -> list[str]:
+    """The instance's userfield names (cached five minutes); the last list we saw when ActionKit cannot be asked."""
+    key = f"strive:userfields:{connection.pk}"
+    names = cache.get(key)
+    if names is not None:
+        return names
+    names = list(connection.config.get("allowed_userfields") or [])
+    if connection.is_active and connection.secrets.get("password"):
+        from actionkit.factory import client_for
+
+        client = client_for(connection)
+        try:
+            names = sorted(f["name"] for f in client.allowed_user_fields())
+            cache.set(key, names, 300)
+        except errors.ActionKitError:
+            pass
+        finally:
+            client.close()
+    return names

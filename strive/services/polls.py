@@ -1,0 +1,142 @@
+"""The user poll: phones, then users, read after a cursor minus an overlap window, under a lease.
+
+Each page of rows is processed and the cursor moved in ONE transaction, so a crash resumes at the last finished
+page and never skips one. Rows at exactly the cursor's timestamp are remembered by id so a page boundary inside
+one second neither repeats nor drops them; the overlap window re-reads rows that land late at the cursor's edge.
+"""
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from itertools import islice
+
+from django.conf import settings as django_settings
+from django.db import transaction
+from django.utils import timezone
+
+from actionkit import errors
+from actionkit.factory import client_for
+from integrations.models import Connection, SyncCursor
+from integrations.services.leases import lease, lease_renew
+from strive import akapi
+from strive.services.config import sync_settings
+from strive.services.phonesync import phones_ingest
+from strive.services.sync import ak_time, users_sync_batch
+
+logger = logging.getLogger(__name__)
+
+PAGE = 100
+LEASE_SECONDS = 180  # Renewed every page; a crashed poll frees the integration after this.
+STREAM_USERS, STREAM_PHONES = "users", "phones"
+
+
+def overlap() -> timedelta:
+    return timedelta(seconds=getattr(django_settings, "STRIVE_POLL_OVERLAP_SECONDS", 120))
+
+
+@dataclass
+class PollResult:
+    status: str  # "done", "more" (time budget used; run again), "busy" (another poll holds the lease), "off", "throttled"
+    users: int = 0
+    phones: int = 0
+    retry_after: float | None = None
+
+
+def users_poll(*, connection_id: int, time_budget: float = 480.0) -> PollResult:
+    """One run of the user poll for one connection; never two at once for the same integration."""
+    with lease(f"strive-users-poll:{connection_id}", ttl_seconds=LEASE_SECONDS) as holder:
+        if holder is None:
+            return PollResult("busy")
+        connection = Connection.objects.select_related("entity").filter(pk=connection_id).first()
+        if connection is None or not _may_poll(connection):
+            return PollResult("off")
+        client = client_for(connection)
+        run = _Run(connection, client, holder, time.monotonic() + time_budget)
+        try:
+            run.stream(STREAM_PHONES)
+            run.stream(STREAM_USERS)
+        except errors.ActionKitRateLimited as exc:
+            return PollResult("throttled", run.users, run.phones, retry_after=exc.retry_after or 30.0)
+        except _OutOfTime:
+            return PollResult("more", run.users, run.phones)
+        finally:
+            client.close()
+        return PollResult("done", run.users, run.phones)
+
+
+def _may_poll(connection: Connection) -> bool:
+    return sync_settings(connection).active and not connection.halted and not connection.entity.paused
+
+
+class _OutOfTime(Exception):
+    pass
+
+
+class _Run:
+    def __init__(self, connection, client, holder: str, deadline: float):
+        self.connection, self.client, self.holder, self.deadline = connection, client, holder, deadline
+        self.users = self.phones = 0
+
+    def stream(self, name: str) -> None:
+        cursor, _ = SyncCursor.objects.get_or_create(connection=self.connection, stream=name)
+        position = cursor.position - overlap() if cursor.position else None
+        seen: set[int] = set()
+        SyncCursor.objects.filter(pk=cursor.pk).update(last_run_started_at=timezone.now())
+        while True:
+            if time.monotonic() > self.deadline:
+                raise _OutOfTime
+            lease_renew(name=f"strive-users-poll:{self.connection.pk}", holder=self.holder, ttl_seconds=LEASE_SECONDS)
+            if not self._still_on():
+                return
+            rows = self._page(name, position, seen)
+            if not rows:
+                break
+            position, seen = self._process(name, cursor, rows, position, seen)
+        SyncCursor.objects.filter(pk=cursor.pk).update(last_run_finished_at=timezone.now())
+        if name == STREAM_USERS:
+            _initial_done(cursor)
+
+    def _still_on(self) -> bool:
+        """Sync Accounts turned off mid-run stops the poll at the next page."""
+        fresh = Connection.objects.filter(pk=self.connection.pk).only("status", "config", "halted").first()
+        return fresh is not None and sync_settings(fresh).active and not fresh.halted
+
+    def _page(self, name: str, position, seen: set[int]) -> list[dict]:
+        source = akapi.phones_updated_since if name == STREAM_PHONES else _users_since
+        fresh = (row for row in source(self.client, position) if _is_new(row, position, seen))
+        return list(islice(fresh, PAGE))
+
+    def _process(self, name: str, cursor: SyncCursor, rows: list[dict], position, seen: set[int]):
+        last = ak_time(rows[-1].get("updated_at"))
+        at_last = {int(r["id"]) for r in rows if ak_time(r.get("updated_at")) == last}
+        new_seen = at_last | (seen if last == position else set())
+        with transaction.atomic():
+            if name == STREAM_PHONES:
+                phones_ingest(connection=self.connection, phones=rows)
+                self.phones += len(rows)
+            else:
+                users_sync_batch(connection=self.connection, users=rows)
+                self.users += len(rows)
+            state = {**cursor.state, "run_" + name: getattr(self, name)}
+            SyncCursor.objects.filter(pk=cursor.pk).update(position=last, state=state, updated_at=timezone.now())
+            cursor.state = state
+        return last, new_seen
+
+
+def _users_since(client, since):
+    return client.users_updated_since(since)
+
+
+def _is_new(row: dict, position, seen: set[int]) -> bool:
+    if position is None:
+        return True
+    stamp = ak_time(row.get("updated_at"))
+    return stamp is None or stamp > position or (stamp == position and int(row["id"]) not in seen)
+
+
+def _initial_done(cursor: SyncCursor) -> None:
+    cursor.refresh_from_db(fields=["state"])
+    if not cursor.state.get("initial_done"):
+        SyncCursor.objects.filter(pk=cursor.pk).update(
+            state={**cursor.state, "initial_done": True, "initial_finished_at": timezone.now().isoformat()})

@@ -1,0 +1,61 @@
+"""The Settings tab: Opt-in Field Sync, Phone Number Sync, Create Users, the Sync Accounts toggle and progress."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+
+from actionkit import errors
+from integrations.decorators import entity_view
+from strive import selectors
+from strive.forms import SettingsForm
+from strive.services import activation
+from strive.views.detail import connection_or_redirect, detail_context
+
+
+@entity_view()
+def settings_tab(request, entity):
+    connection, response = connection_or_redirect(entity)
+    if response:
+        return response
+    userfields = selectors.allowed_userfields(connection=connection)
+    current = connection.config.get("opt_in_field") or "sms_opt_in"
+    if current not in userfields:
+        userfields = [current, *userfields]
+    order = connection.config.get("phone_types") or ["mobile", "work", "home"]
+    initial = {"opt_in_field": current, "create_users": bool(connection.config.get("create_users")),
+               **{f"phone_{i + 1}": kind for i, kind in enumerate(order)}}
+    form = SettingsForm(request.POST or None, initial=initial, userfields=userfields)
+    if request.method == "POST" and form.is_valid():
+        activation.settings_save(connection=connection, opt_in_field=form.cleaned_data["opt_in_field"],
+                                 phone_types=form.phone_types(), create_users=form.cleaned_data["create_users"],
+                                 actor=request.user)
+        messages.success(request, "Settings saved.")
+        return redirect("strive:settings", entity_slug=entity.slug)
+    context = detail_context(request, entity, active_tab="settings", connection=connection)
+    context.update(form=form, progress=selectors.sync_progress(connection=connection))
+    return render(request, "strive/settings.html", context)
+
+
+@entity_view(methods=("POST",))
+def sync_toggle(request, entity):
+    connection, response = connection_or_redirect(entity)
+    if response:
+        return response
+    if request.POST.get("sync_accounts") == "on":
+        try:
+            activation.sync_activate(connection=connection, actor=request.user)
+        except activation.ActivationError as exc:
+            messages.error(request, str(exc))
+            return redirect("strive:connect", entity_slug=entity.slug)
+        except errors.ActionKitUnauthorized:
+            messages.error(request, "ActionKit rejected the stored credentials. Connect again with the staff account.")
+            return redirect("strive:connect", entity_slug=entity.slug)
+        except errors.ActionKitError as exc:
+            messages.error(request, f"Could not activate: {exc.message} Nothing changed; try again.")
+            return redirect("strive:settings", entity_slug=entity.slug)
+        messages.success(request, "Sync Accounts is on. The initial sync of your ActionKit users has started; "
+                                  "ActionKit allows 1000 records per minute, so a large list takes a while.")
+    else:
+        activation.sync_deactivate(connection=connection, actor=request.user)
+        messages.success(request, "Sync Accounts is off. Syncing stopped and the ActionKit credentials were removed; "
+                                  "members, groups and sync history are kept as they were.")
+    return redirect("strive:settings", entity_slug=entity.slug)

@@ -1,0 +1,68 @@
+"""The user sync against the sandbox, through the services (tasks run inline)."""
+
+import pytest
+
+from integrations.models import Delivery
+from strive.models import Group, Member, MemberLink, ScannedUser
+from strive.services.activation import settings_save, sync_activate
+from strive.services.members import MemberInput, member_update, member_upsert
+from strive.services.polls import users_poll
+from tests.strive.conftest import ak_get_user, ak_patch_user, ak_user
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _activate(connection, cast):
+    settings_save(connection=connection, opt_in_field="sms_opt_in", phone_types=["mobile", "work", "home"],
+                  create_users=False, actor=cast.alice)
+    return sync_activate(connection=connection, actor=cast.alice)
+
+
+def test_activation_creates_primary_group_and_syncs_eligible_users(connection, sandbox, cast):
+    ok = ak_user(sandbox, "ok@example.org", first_name="Ok", zip="90210")
+    no_phone = ak_user(sandbox, "nophone@example.org", phone=None)
+    no_opt = ak_user(sandbox, "noopt@example.org", phone="415-555-0110", opt_in=None)
+    _activate(connection, cast)
+
+    group = Group.objects.get(entity=cast.entity_a, kind=Group.Kind.PRIMARY)
+    assert group.name == "ActionKit Integration"
+    member = Member.objects.get(entity=cast.entity_a, phone="+12025550101")
+    assert (member.first_name, member.email, member.sms_opt_in, member.state) == ("Ok", "ok@example.org", "opted_in", "CA")
+    assert group.memberships.filter(member=member).exists()
+    statuses = dict(ScannedUser.objects.values_list("ak_user_id", "status"))
+    assert statuses == {ok["id"]: "synced", no_phone["id"]: "skipped", no_opt["id"]: "skipped"}
+    assert "phone" in ScannedUser.objects.get(ak_user_id=no_phone["id"]).reason.lower()
+    assert "opt-in" in ScannedUser.objects.get(ak_user_id=no_opt["id"]).reason.lower()
+
+
+def test_initial_sync_opt_in_conflict_member_wins_and_is_written_back(connection, sandbox, cast):
+    member, _ = member_upsert(entity=cast.entity_a, data=MemberInput(phone="(202) 555-0101", sms_opt_in="opted_out"))
+    user = ak_user(sandbox, "conflict@example.org", opt_in="yes")
+    _activate(connection, cast)
+    member.refresh_from_db()
+    assert member.sms_opt_in == "opted_out"
+    assert ak_get_user(sandbox, user["id"])["fields"]["sms_opt_in"] == "false"
+    delivery = Delivery.objects.get(connection=connection, event_type="member.update")
+    assert delivery.status == "succeeded"
+    assert delivery.payload["former_data"] == {"sms_opt_in": "yes"}
+
+
+def test_changes_on_each_side_and_no_echo(connection, sandbox, cast):
+    user = ak_user(sandbox, "two@example.org", first_name="Ann")
+    _activate(connection, cast)
+    member = Member.objects.get(phone="+12025550101")
+    # ActionKit side: a new last name populates ours; a first name change does not overwrite (populate, no overwrite).
+    ak_patch_user(sandbox, user["id"], last_name="Lee", first_name="Annie")
+    users_poll(connection_id=connection.pk)
+    member.refresh_from_db()
+    assert (member.first_name, member.last_name) == ("Ann", "Lee")
+    # Our side: an opt-out is pushed as "false".
+    member_update(member=member, changes={"sms_opt_in": "opted_out"})
+    assert ak_get_user(sandbox, user["id"])["fields"]["sms_opt_in"] == "false"
+    pushes = Delivery.objects.filter(connection=connection).count()
+    users_poll(connection_id=connection.pk)  # Reads back our own write: no new push, no change.
+    users_poll(connection_id=connection.pk)
+    assert Delivery.objects.filter(connection=connection).count() == pushes
+    member.refresh_from_db()
+    assert member.sms_opt_in == "opted_out"
+    assert MemberLink.objects.get(member=member).ak_user_id == user["id"]
