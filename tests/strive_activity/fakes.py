@@ -13,7 +13,7 @@ def stamp(minutes: float) -> str:
 
 class FakeActionKit:
     def __init__(self):
-        self.pages, self.actions, self.users, self.phones, self.usergroups = {}, {}, {}, {}, {}
+        self.pages, self.actions, self.users, self.phones, self.groups = {}, {}, {}, {}, {}
         self.usergroup_members: dict[int, set[int]] = {}
         self.calls: list[str] = []
 
@@ -58,7 +58,7 @@ class FakeActionKit:
         return list(self.phones.get(user_id, []))
 
     def usergroups(self):
-        return iter([{"id": k, "name": v} for k, v in self.usergroups.items()])
+        return iter([{"id": k, "name": v} for k, v in self.groups.items()])
 
     def usergroup_member_ids(self, usergroup_id):
         return iter(sorted(self.usergroup_members.get(usergroup_id, set())))

@@ -35,7 +35,7 @@ def automation_delete(*, automation: Automation, actor) -> None:
 def automation_run_send(*, run_id: int) -> OutboxMessage | None:
     """Render and hand one run's message to the backend, once: the message row is unique per run."""
     with transaction.atomic():
-        run = (AutomationRun.objects.select_for_update().select_related(
+        run = (AutomationRun.objects.select_for_update(of=("self",)).select_related(
             "automation__page__connection", "action__member").filter(pk=run_id).first())
         if run is None or OutboxMessage.objects.filter(run=run).exists() or run.action.member is None:
             return None

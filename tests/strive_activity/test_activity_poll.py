@@ -1,0 +1,98 @@
+"""Polls: every page first, then only updated ones; actions reconciled with the webhook, never processed twice."""
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from integrations.models import SyncCursor
+from strive.activity.models import Action, AutomationRun, OutboxMessage, Page
+from strive.activity.services.automations import automation_save
+from strive.activity.services.poll import activity_poll
+from strive.activity.services.webhooks import webhook_path
+from strive.activity.tasks import poll_all
+
+
+@pytest.mark.django_db
+def test_it_pulls_every_page_then_only_updated_ones(connection, fake_ak):
+    fake_ak.add_page(1, "old-page", minutes=0)
+    fake_ak.add_page(2, "another", minutes=10)
+    assert activity_poll(connection_id=connection.pk, client=fake_ak)["pages"] == 2
+    assert fake_ak.calls[0] == "pages since None"
+    fake_ak.add_page(2, "another", minutes=30, title="Renamed")
+    fake_ak.calls.clear()
+    result = activity_poll(connection_id=connection.pk, client=fake_ak)
+    assert fake_ak.calls[0].startswith("pages since 2026-01-01 00:05:00")  # Cursor (00:10) minus the overlap.
+    assert result["pages"] == 1
+    assert Page.objects.get(ak_id=2).title == "Renamed"
+    assert SyncCursor.objects.get(connection=connection, stream="pages").last_run_finished_at is not None
+
+
+@pytest.mark.django_db
+def test_it_reconciles_what_the_webhook_missed_without_processing_anything_twice(
+        client, connection, synced_page, fake_ak, cast, django_capture_on_commit_callbacks):
+    automation_save(page=synced_page, template="Thanks {{first_name}}", enabled=True, actor=cast.alice)
+    for user in (1, 2):
+        fake_ak.add_user(user, first_name=f"U{user}")
+    seen_by_both = fake_ak.add_action(100, page=10, user=1, fields={"comment": "hi"})
+    fake_ak.add_action(101, page=10, user=2)  # The webhook never delivers this one.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(webhook_path(connection=connection), data=json.dumps(seen_by_both),
+                               content_type="application/json")
+    assert response.status_code == 202
+    assert Action.objects.get().source == "webhook"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = activity_poll(connection_id=connection.pk, client=fake_ak)
+    assert (first["actions"], first["processed"]) == (2, 1)  # Both seen; only the missed one processed.
+    with django_capture_on_commit_callbacks(execute=True):
+        again = activity_poll(connection_id=connection.pk, client=fake_ak)
+    assert again["processed"] == 0
+    assert dict(Action.objects.values_list("ak_id", "source")) == {100: "webhook", 101: "poll"}
+    assert AutomationRun.objects.count() == 2
+    assert sorted(OutboxMessage.objects.values_list("body", flat=True)) == ["Thanks U1", "Thanks U2"]
+    assert synced_page.group.memberships.count() == 2
+
+
+@pytest.mark.django_db
+def test_it_only_asks_for_actions_on_synced_pages(connection, synced_page, fake_ak):
+    fake_ak.add_page(11, "not-synced")
+    fake_ak.add_user(1)
+    fake_ak.add_action(200, page=11, user=1)
+    activity_poll(connection_id=connection.pk, client=fake_ak)
+    assert any(call.endswith("on [10]") for call in fake_ak.calls)
+    assert not Action.objects.exists()
+
+
+@pytest.mark.django_db
+def test_it_skips_a_connection_whose_previous_poll_still_runs(connection, fake_ak):
+    from integrations.services.leases import lease_acquire
+
+    lease_acquire(name=f"strive-activity-poll:{connection.pk}", ttl_seconds=60)
+    assert activity_poll(connection_id=connection.pk, client=fake_ak) is None
+    assert fake_ak.calls == []
+
+
+@pytest.mark.django_db
+def test_it_fans_out_only_to_activated_connections(connection, fake_ak, cast):
+    from integrations.models import Connection
+
+    Connection.objects.create(entity=cast.entity_b, kind="strive_actionkit", host="b.example.org",
+                              config={"sync_accounts": False})
+    fake_ak.add_page(1, "p")
+    assert poll_all() == 1  # Eager: the poll ran for entity A's connection only.
+    assert Page.objects.filter(connection=connection).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_beat_runs_the_poll_every_ten_minutes_on_the_polls_queue(settings):
+    from config.celery import beat_schedule
+
+    entry = beat_schedule()["strive-activity-poll-all"]
+    assert entry["task"] == "strive_activity.poll_all"
+    assert entry["schedule"] == settings.POLL_INTERVAL_SECONDS == 600
+    assert entry["options"]["queue"] == "polls"
+
+
+def _old(days: int) -> datetime:
+    return datetime.now(UTC) - timedelta(days=days)
