@@ -166,3 +166,24 @@ def probe(request, ak_sandbox, transactional_db, settings):
                                            secrets={"password": ak_sandbox.password})
     yield Probe(ak_sandbox, connection, f"faults-{name}")
     registry._KINDS.pop(probe_kind.SLUG, None)  # Other suites' hub pages must not show the probe tile.
+
+
+@pytest.fixture
+def hub_page():
+    """The entity's Integrations page as its admin sees it: where the probe's status badge is shown."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from integrations.models import Membership
+
+    def render(probe) -> str:
+        entity = probe.connection.entity
+        user, _ = get_user_model().objects.get_or_create(username=f"admin-{entity.slug}"[:150])
+        Membership.objects.get_or_create(user=user, entity=entity, defaults={"role": Membership.Role.ADMIN})
+        client = Client()
+        client.force_login(user)
+        page = client.get(f"/e/{entity.slug}/integrations/").content.decode()
+        start = page.index('data-kind="faultprobe"')
+        return page[start:page.index("</article>", start)]
+
+    return render

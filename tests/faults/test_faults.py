@@ -83,3 +83,84 @@ def test_burst_of_429s(probe, fault_worker):
     assert (result.delivered, result.duplicated, result.lost, result.resent) == (20, 0, 0, 0)
     assert probe.deliveries().filter(attempt_set__status_code=429).exists()
     probe.assert_status("connected")
+
+
+PRODUCTION_SCHEDULE = {"DELIVERY_BACKOFF_BASE_SECONDS": "600", "DELIVERY_BACKOFF_MAX_SECONDS": "21600",
+                       "DELIVERY_MAX_ATTEMPTS": "12", "CONNECTION_ERROR_AFTER_FAILURES": "3"}
+
+
+def _fast_forward(probe) -> float:
+    """Move every waiting row's retry time to now, as if the clock jumped; returns the seconds skipped."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    waiting = probe.deliveries().filter(status="failed", next_attempt_at__gt=now)
+    skipped = max([(at - now).total_seconds() for at in waiting.values_list("next_attempt_at", flat=True)], default=0.0)
+    waiting.update(next_attempt_at=now, enqueued_at=None)
+    return skipped
+
+
+def _settled(probe) -> bool:
+    """No row is being sent or is due: everything left waits for its backoff."""
+    from django.utils import timezone
+
+    open_rows = probe.deliveries().exclude(status__in=["succeeded", "dead"])
+    return not open_rows.filter(status="sending").exists() and not open_rows.filter(next_attempt_at__lte=timezone.now()).exists()
+
+
+def test_actionkit_down_for_a_long_outage(probe, fault_worker, hub_page):
+    from tests.plugins.worker import wait_until
+
+    rows, failures_each = 5, 8
+    probe.sandbox.inject("500", count=rows * failures_each)
+    worker = fault_worker(queues="deliveries", beat=True, env=PRODUCTION_SCHEDULE)
+    probe.enqueue(rows)
+    simulated = 0.0
+    while probe.sandbox.stats()["faults_pending"]:
+        wait_until(lambda: _settled(probe), timeout=60, message="every row to wait for its backoff")
+        if probe.sandbox.stats()["faults_pending"] and probe.deliveries().filter(attempts__gte=3).exists():
+            probe.assert_status("error", "ActionKit")  # Shown truthfully while it lasts.
+            assert "Connection error" in hub_page(probe)
+        simulated += _fast_forward(probe)
+    wait_until(lambda: _settled(probe) or not probe.deliveries().exclude(status="succeeded").exists(), timeout=60,
+               message="the last faults to be answered")
+    simulated += _fast_forward(probe)
+    probe.wait_all_delivered(timeout=90, worker=worker)
+    hours = simulated / 3600
+    result = probe.record("ActionKit down (clock fast-forwarded)", f"{rows * failures_each} x 500 over {hours:.0f} h")
+    assert hours > 24  # The schedule rode out more than a day of outage without giving up on a row.
+    assert (result.delivered, result.duplicated, result.lost, result.resent) == (rows, 0, 0, 0)
+    assert not probe.deliveries().filter(status="dead").exists()
+    probe.assert_status("connected")
+    assert "Connection error" not in hub_page(probe)
+
+
+def test_credentials_revoked_then_fixed(probe, fault_worker, hub_page):
+    from integrations.services.connections import connection_connect
+    from tests.plugins.worker import wait_until
+
+    worker = fault_worker(queues="deliveries", beat=True)
+    probe.enqueue(5)
+    probe.wait_all_delivered(worker=worker)
+    new_password = "rotated-staff-password-77"
+    probe.sandbox._control("POST", "staff", json={"username": probe.sandbox.username, "password": new_password})
+    try:
+        probe.enqueue(10)
+        wait_until(lambda: probe.deliveries().filter(connection__halted=True).exists(), timeout=60,
+                   message="the connection to halt on the refused credentials")
+        probe.assert_status("error", "ActionKit rejected the username or password")
+        page = hub_page(probe)
+        assert "Connection error" in page and new_password not in page
+        waiting = probe.deliveries().exclude(status="succeeded")
+        assert waiting.count() == 10 and set(waiting.values_list("status", flat=True)) == {"pending"}
+        assert not waiting.filter(attempts__gt=0).exists()  # Halting uses up no try.
+
+        connection_connect(entity=probe.connection.entity, kind=probe.connection.kind, host=probe.connection.host,
+                           config=probe.connection.config, secrets={"password": new_password}, actor=None)
+        probe.wait_all_delivered(timeout=120, worker=worker)
+    finally:
+        probe.sandbox._control("POST", "staff", json={"username": probe.sandbox.username, "password": probe.sandbox.password})
+    result = probe.record("credentials revoked, then fixed", "password changed at ActionKit")
+    assert (result.delivered, result.duplicated, result.lost, result.resent) == (15, 0, 0, 0)
+    probe.assert_status("connected")
+    assert not probe.connection.halted and probe.connection.status_reason == ""
