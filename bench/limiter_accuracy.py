@@ -67,7 +67,14 @@ def main() -> None:
     costs = [1, 1, 1, 5, 20] if args.mixed_costs else [1]
     seconds = args.minutes * 60
     with tempfile.TemporaryDirectory() as tmp:
-        job = (args.backend, str(Path(tmp) / "rl.sqlite3"), f"bench-{uuid.uuid4().hex}", args.per_minute, seconds, costs)
+        job = (
+            args.backend,
+            str(Path(tmp) / "rl.sqlite3"),
+            f"bench-{uuid.uuid4().hex}",
+            args.per_minute,
+            seconds,
+            costs,
+        )
         started = time.time()
         with multiprocessing.get_context("fork").Pool(args.processes) as pool:
             results = pool.map(_worker, [job] * args.processes)
@@ -77,14 +84,20 @@ def main() -> None:
     budget = args.per_minute * seconds / WINDOW_SECONDS
     by_admission = max_window([(a, c) for a, _, c in grants])
     by_wakeup = max_window([(w, c) for _, w, c in grants])
-    print(f"machine: {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"backend {args.backend}, {args.processes} processes, costs {sorted(set(costs))}")
+    print(
+        f"machine: {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"backend {args.backend}, {args.processes} processes, costs {sorted(set(costs))}"
+    )
     print(f"{'measure':<46}{'value':>12}")
-    for label, value in [("run length (s)", f"{elapsed:.1f}"), ("budget (records per 60 s)", args.per_minute),
-                         ("records granted", granted), ("budget over the run", f"{budget:.0f}"),
-                         ("% of budget used", f"{100 * granted / budget:.1f}"),
-                         ("max in any 60 s window (scheduled starts)", by_admission),
-                         ("max in any 60 s window (process wake-ups)", by_wakeup)]:
+    for label, value in [
+        ("run length (s)", f"{elapsed:.1f}"),
+        ("budget (records per 60 s)", args.per_minute),
+        ("records granted", granted),
+        ("budget over the run", f"{budget:.0f}"),
+        ("% of budget used", f"{100 * granted / budget:.1f}"),
+        ("max in any 60 s window (scheduled starts)", by_admission),
+        ("max in any 60 s window (process wake-ups)", by_wakeup),
+    ]:
         print(f"{label:<46}{value:>12}")
     print("OK: never over budget" if by_admission <= args.per_minute else "FAIL: a window exceeded the budget")
 

@@ -7,6 +7,9 @@ Starts its own sandbox on a free loopback port with a temporary database; limits
 from __future__ import annotations
 
 import argparse
+import base64
+import http.client
+import json
 import multiprocessing
 import os
 import platform
@@ -30,8 +33,12 @@ def start_sandbox(db_path: str) -> tuple[subprocess.Popen, str]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "actionkit.sandbox", "serve", "--port", str(port), "--db", db_path],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "actionkit.sandbox", "serve", "--port", str(port), "--db", db_path],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     host = f"127.0.0.1:{port}"
     for _ in range(200):
         try:
@@ -43,10 +50,17 @@ def start_sandbox(db_path: str) -> tuple[subprocess.Popen, str]:
 
 
 def notification(n: int) -> dict:
-    return {"donor": {"firstname": "Bench", "lastname": f"Donor{n}", "email": f"bench{n % 2000}@example.org",
-                      "zip": "94801", "employerData": {"employer": "Acme", "occupation": "Tester"}},
-            "contribution": {"orderNumber": f"AB{n}", "contributionForm": "bench", "isRecurring": n % 10 == 0},
-            "lineitems": [{"lineitemId": 10_000_000 + n, "amount": "10.0", "entityId": 1}]}
+    return {
+        "donor": {
+            "firstname": "Bench",
+            "lastname": f"Donor{n}",
+            "email": f"bench{n % 2000}@example.org",
+            "zip": "94801",
+            "employerData": {"employer": "Acme", "occupation": "Tester"},
+        },
+        "contribution": {"orderNumber": f"AB{n}", "contributionForm": "bench", "isRecurring": n % 10 == 0},
+        "lineitems": [{"lineitemId": 10_000_000 + n, "amount": "10.0", "entityId": 1}],
+    }
 
 
 def bench_reads(host: str, users: int) -> tuple[int, float]:
@@ -60,8 +74,36 @@ def _send_batch(args: tuple[str, int, int]) -> int:
     """One client process: its own session, notifications start..start+count in order; returns 201s."""
     host, start, count = args
     client = ActionKitClient(host, DEMO_USERNAME, DEMO_PASSWORD, insecure_hosts=[host])
-    return sum(client.actblue_notify(account="Default ActBlue", notification=notification(n))["status_code"] == 201
-               for n in range(start, start + count))
+    return sum(
+        client.actblue_notify(account="Default ActBlue", notification=notification(n))["status_code"] == 201
+        for n in range(start, start + count)
+    )
+
+
+def _raw_batch(args: tuple[str, int, int]) -> int:
+    """A minimal keep-alive sender (http.client), to measure what the server absorbs when clients are cheap."""
+    host, start, count = args
+    name, port = host.split(":")
+    conn = http.client.HTTPConnection(name, int(port))
+    headers = {
+        "Authorization": "Basic " + base64.b64encode(f"{DEMO_USERNAME}:{DEMO_PASSWORD}".encode()).decode(),
+        "Content-Type": "application/json",
+    }
+    created = 0
+    for n in range(start, start + count):
+        conn.request("POST", "/webhooks/actblue/payments/?account=Raw", json.dumps(notification(n)), headers)
+        response = conn.getresponse()
+        response.read()
+        created += response.status == 201
+    return created
+
+
+def bench_raw(host: str, total: int, clients: int) -> tuple[int, float]:
+    share = total // clients
+    started = time.perf_counter()
+    with multiprocessing.get_context("fork").Pool(clients) as pool:
+        created = sum(pool.map(_raw_batch, [(host, 50_000_000 + k * share, share) for k in range(clients)]))
+    return created, time.perf_counter() - started
 
 
 def bench_notifications(host: str, total: int, clients: int) -> tuple[int, float]:
@@ -87,6 +129,7 @@ def main() -> None:
             requests.post(f"http://{host}/_sandbox/seed", json={"users": args.users}, timeout=600).raise_for_status()
             read, read_s = bench_reads(host, args.users)
             sent, send_s = bench_notifications(host, args.notifications, args.clients)
+            raw, raw_s = bench_raw(host, args.notifications, args.clients)
             stats = requests.get(f"http://{host}/_sandbox/stats", timeout=10).json()
         finally:
             proc.terminate()
@@ -96,7 +139,11 @@ def main() -> None:
     print(f"{'users read (100/page, one client)':<38}{read:>10}{read_s:>10.2f}{read / read_s:>12.0f}")
     label = f"ActBlue notifications ({args.clients} clients)"
     print(f"{label:<38}{sent:>10}{send_s:>10.2f}{sent / send_s:>12.0f}")
-    print(f"orders recorded: {stats['orders']}, duplicates: {stats['duplicates_prevented']}, 429s: {stats['429s_served']}")
+    label = f"  same, minimal http.client senders ({args.clients})"
+    print(f"{label:<38}{raw:>10}{raw_s:>10.2f}{raw / raw_s:>12.0f}")
+    print(
+        f"orders recorded: {stats['orders']}, duplicates: {stats['duplicates_prevented']}, 429s: {stats['429s_served']}"
+    )
 
 
 if __name__ == "__main__":
