@@ -19,7 +19,8 @@ def actionfield_groups(request, entity, connection):
     form = ActionFieldGroupForm(request.POST or None, connection=connection, field_names=names)
     if request.method == "POST" and form.is_valid():
         rule = groups.actionfield_group_create(connection=connection, actor=request.user, **form.cleaned_data)
-        messages.success(request, f"Created “{rule.group.name}” with {rule.group.memberships.count()} members.")
+        size = rule.group.memberships.count()
+        messages.success(request, f"Created “{rule.group.name}” with {size} member{'' if size == 1 else 's'}.")
         return redirect("strive_activity:actionfield-groups", entity_slug=entity.slug)
     return render(request, "strive/activity/actionfield_groups.html", context(
         entity, connection, "actionfield-groups", form=form, rules=selectors.actionfield_group_list(

@@ -1,0 +1,81 @@
+"""End to end against the ActionKit sandbox through a real Celery worker: poll, sync, import, webhook, poll again."""
+
+import json
+
+import pytest
+
+from integrations.models import Connection
+from strive.activity.models import Action, OutboxMessage, Page, Usergroup
+from strive.activity.services.automations import automation_save
+from strive.activity.services.pages import page_sync
+from strive.activity.services.usergroups import usergroup_sync
+from strive.activity.services.webhooks import webhook_path
+from strive.activity.tasks import poll_connection
+from strive.models import GroupMembership, MemberLink
+from tests.plugins.worker import wait_until
+
+
+def sandbox_connection(entity, ak_sandbox) -> Connection:
+    from strive.services.fields import core_mappings_ensure
+
+    connection = Connection.objects.create(
+        entity=entity, kind="strive_actionkit", host=ak_sandbox.host, records_per_minute=1_000_000,
+        config={"username": ak_sandbox.username, "sync_accounts": True, "opt_in_field": "sms_opt_in"},
+        secrets={"password": ak_sandbox.password})
+    core_mappings_ensure(connection=connection)
+    return connection
+
+
+def take_action(ak_client, page: str, n: int, **fields) -> dict:
+    return ak_client.action_process(page=page, email=f"person{n}@example.org",
+                                    core={"first_name": f"Person{n}", "phone": f"202-555-01{n:02d}"},
+                                    user_fields={"sms_opt_in": "yes"}, action_fields=fields)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_runs_pages_actions_automations_and_usergroups_through_a_worker(
+        cast, ak_sandbox, ak_client, celery_worker, client):
+    ak_sandbox.reset()
+    ak_sandbox.create_page("e2e-petition", title="Clean Water", type="Petition")
+    take_action(ak_client, "e2e-petition", 1, comment="history")  # Before the sync: imported, never messaged.
+    connection = sandbox_connection(cast.entity_a, ak_sandbox)
+    worker = celery_worker(queues="polls")
+
+    poll_connection.delay(connection.pk)
+    page = wait_until(lambda: Page.objects.filter(connection=connection, name="e2e-petition").first(),
+                      message="the first poll to pull every page")
+    page = page_sync(page=page, actor=cast.alice)
+    wait_until(lambda: Page.objects.get(pk=page.pk).import_status == "done", message="the page's initial import")
+    page.refresh_from_db()
+    assert page.imported_actions == 1 and page.group.memberships.count() == 1
+    automation_save(page=page, template="Hi {{first_name}}, thanks for signing {{page_title}}", enabled=True,
+                    actor=cast.alice)
+
+    live = take_action(ak_client, "e2e-petition", 2, comment="by webhook")
+    body = {"id": live["action_id"], "page": f"/rest/v1/petitionpage/{page.ak_id}/", "user": live["user"],
+            "fields": {"comment": "by webhook"}}
+    response = client.post(webhook_path(connection=connection), json.dumps(body), content_type="application/json")
+    assert response.status_code == 202, response.content
+    wait_until(lambda: OutboxMessage.objects.count() == 1, message="the webhook's automation message", timeout=30)
+
+    take_action(ak_client, "e2e-petition", 3, comment="missed by webhook")
+    poll_connection.delay(connection.pk)
+    wait_until(lambda: OutboxMessage.objects.count() == 2, message="the poll to reconcile the missed action")
+    poll_connection.delay(connection.pk)  # Sees all three again: nothing is processed twice.
+    wait_until(lambda: Action.objects.filter(connection=connection).count() == 3, message="three actions")
+
+    assert sorted(OutboxMessage.objects.values_list("body", flat=True)) == [
+        "Hi Person2, thanks for signing Clean Water", "Hi Person3, thanks for signing Clean Water"]
+    assert GroupMembership.objects.filter(group=page.group).count() == 3
+
+    ug = ak_client._request("POST", "/rest/v1/usergroup/", json_body={"name": "E2E Volunteers"})
+    ug_id = int(ug.location.rstrip("/").rsplit("/", 1)[-1])
+    person1 = MemberLink.objects.get(connection=connection, ak_email="person1@example.org").ak_user_id
+    ak_client.usergroup_add_user(ug_id, person1)
+    poll_connection.delay(connection.pk)
+    usergroup = wait_until(lambda: Usergroup.objects.filter(connection=connection, ak_id=ug_id).first(),
+                           message="the usergroup list")
+    usergroup_sync(usergroup=usergroup, actor=cast.alice)
+    wait_until(lambda: GroupMembership.objects.filter(group__name="E2E Volunteers").count() == 1,
+               message="the usergroup's group to fill")
+    assert OutboxMessage.objects.count() == 2, worker.tail()
