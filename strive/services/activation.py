@@ -3,6 +3,7 @@
 from functools import partial
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from actionkit.factory import client_for
@@ -10,7 +11,7 @@ from integrations.models import Connection, SyncCursor
 from integrations.services.audit import audit_record
 from integrations.services.connections import connection_connect, connection_disconnect, connection_update_config
 from strive import akapi
-from strive.models import Group
+from strive.models import Group, MemberLink
 from strive.services.config import IMPORT_PAGE_NAME, IMPORT_PAGE_TITLE, KIND, PHONE_TYPE_CHOICES, PRIMARY_GROUP_NAME
 from strive.services.fields import core_mappings_ensure
 
@@ -53,7 +54,18 @@ def sync_activate(*, connection: Connection, actor) -> Connection:
         total = akapi.users_total(client)
     finally:
         client.close()
-    return _activate(connection=connection, actor=actor, total=total)
+    connection = _activate(connection=connection, actor=actor, total=total)
+    _push_offline_changes(connection)
+    return connection
+
+
+def _push_offline_changes(connection: Connection) -> None:
+    """Members edited while Sync Accounts was off: send what ActionKit missed."""
+    from strive.services.pushes import member_push_changes
+
+    stale = MemberLink.objects.filter(connection=connection, member__updated_at__gt=F("updated_at")).select_related("member")
+    for link in stale.iterator(chunk_size=500):
+        member_push_changes(member=link.member)
 
 
 @transaction.atomic

@@ -66,7 +66,9 @@ def member_upsert(*, entity, data: MemberInput, actor=None) -> tuple[Member, boo
         else:
             audit_record(entity=entity, actor=actor, action="member.created", target=member.phone)
             return member, True
-    changes = {k: v for k, v in values.items() if k != "phone" and v and getattr(member, k) != v}
+    # An empty value or an unknown opt-in in the input says nothing new, so it never overwrites what we have.
+    changes = {k: v for k, v in values.items()
+               if k != "phone" and v and v != Member.OptIn.UNKNOWN and getattr(member, k) != v}
     if changes:
         member_update(member=member, changes=changes, actor=actor)
     return member, False

@@ -1,0 +1,48 @@
+from rest_framework import serializers
+
+from strive.models import Group, Member
+from strive.phones import phone_to_e164
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    phone = serializers.CharField(max_length=40, help_text="Any US or international format; stored as E.164.")
+    custom_fields = serializers.DictField(child=serializers.CharField(allow_blank=True, max_length=1000), required=False)
+    groups = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Member
+        fields = ["id", "phone", "email", "first_name", "last_name", "city", "state", "zip", "sms_opt_in",
+                  "custom_fields", "source", "groups", "ak_sync_error", "created_at", "updated_at"]
+        read_only_fields = ["id", "groups", "ak_sync_error", "created_at", "updated_at"]
+
+    def validate_phone(self, value: str) -> str:
+        phone = phone_to_e164(value)
+        if not phone:
+            raise serializers.ValidationError(f"'{value}' is not a phone number we recognize.")
+        return phone
+
+    def get_groups(self, member: Member) -> list[int]:
+        return [m.group_id for m in member.group_memberships.all()]
+
+
+class MemberUpdateSerializer(MemberSerializer):
+    class Meta(MemberSerializer.Meta):
+        read_only_fields = [*MemberSerializer.Meta.read_only_fields, "phone"]
+
+
+class GroupSerializer(serializers.ModelSerializer):
+    member_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Group
+        fields = ["id", "name", "kind", "member_count", "created_at"]
+        read_only_fields = ["id", "kind", "member_count", "created_at"]
+
+
+class GroupMemberSerializer(serializers.Serializer):
+    member_id = serializers.IntegerField()
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    errors = serializers.DictField(required=False)

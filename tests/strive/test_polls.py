@@ -1,0 +1,111 @@
+"""The poll cursor: the overlap window, rows at the cursor's edge, crash and resume, one poll at a time, toggles."""
+
+import sqlite3
+from datetime import timedelta
+
+import pytest
+
+from integrations.models import Connection, Delivery, SyncCursor
+from integrations.services.leases import lease
+from strive.models import Member, MemberLink, ScannedUser
+from strive.services import polls as poll_service
+from strive.services.activation import strive_connect, sync_activate, sync_deactivate
+from strive.services.members import member_update
+from strive.services.polls import users_poll
+from tests.strive.conftest import ak_patch_user, ak_user
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _set_updated_at(sandbox, user_id: int, stamp) -> None:
+    """Backdate a row in the sandbox, as a change that committed late at ActionKit would look."""
+    with sqlite3.connect(sandbox.db_path) as db:
+        db.execute("UPDATE user SET updated_at = ? WHERE id = ?",
+                   (stamp.replace(tzinfo=None).isoformat(timespec="microseconds"), user_id))
+
+
+def test_a_change_at_the_cursor_edge_is_not_lost(connection, sandbox, cast):
+    ak_user(sandbox, "first@example.org", phone="202-555-0101")
+    sync_activate(connection=connection, actor=cast.alice)
+    position = SyncCursor.objects.get(connection=connection, stream="users").position
+    at_edge = ak_user(sandbox, "edge@example.org", phone="202-555-0102", first_name="Edge")
+    late = ak_user(sandbox, "late@example.org", phone="202-555-0103", first_name="Late")
+    _set_updated_at(sandbox, at_edge["id"], position)  # Exactly at the cursor.
+    _set_updated_at(sandbox, late["id"], position - timedelta(seconds=30))  # Inside the overlap window.
+    assert users_poll(connection_id=connection.pk).status == "done"
+    assert set(Member.objects.filter(phone__in=["+12025550102", "+12025550103"]).values_list("first_name", flat=True)) == {
+        "Edge", "Late"}
+
+
+def test_rows_sharing_one_timestamp_across_pages_are_neither_lost_nor_repeated(connection, sandbox, cast, monkeypatch):
+    monkeypatch.setattr(poll_service, "PAGE", 3)
+    users = [ak_user(sandbox, f"tie{i}@example.org", phone=f"202-555-01{i:02d}") for i in range(10)]
+    stamp = poll_service.ak_time("2026-01-01T00:00:00")
+    for user in users:
+        _set_updated_at(sandbox, user["id"], stamp)
+    sync_activate(connection=connection, actor=cast.alice)
+    assert ScannedUser.objects.filter(connection=connection, status="synced").count() == 10
+    assert MemberLink.objects.filter(connection=connection).count() == 10
+
+
+def test_a_crash_halfway_resumes_from_the_cursor(connection, sandbox, cast, monkeypatch):
+    sandbox.seed(users=450)
+    original, calls = poll_service.users_sync_batch, {"n": 0}
+
+    def crash_on_third(**kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("worker died")
+        return original(**kwargs)
+
+    monkeypatch.setattr(poll_service, "users_sync_batch", crash_on_third)
+    with pytest.raises(RuntimeError):
+        sync_activate(connection=connection, actor=cast.alice)
+    cursor = SyncCursor.objects.get(connection=connection, stream="users")
+    scanned_after_crash = ScannedUser.objects.filter(connection=connection).exclude(status="pending").count()
+    assert scanned_after_crash == 200 and cursor.position is not None  # Two whole pages; the third rolled back.
+    monkeypatch.setattr(poll_service, "users_sync_batch", original)
+    assert users_poll(connection_id=connection.pk).status == "done"
+    assert ScannedUser.objects.filter(connection=connection).exclude(status="pending").count() == 450
+    synced = ScannedUser.objects.filter(connection=connection, status="synced").count()
+    assert synced > 0 and MemberLink.objects.filter(connection=connection).count() == synced
+    assert SyncCursor.objects.get(connection=connection, stream="users").position >= cursor.position
+
+
+def test_never_two_polls_of_one_integration_at_once(connection, sandbox, cast):
+    ak_user(sandbox, "one@example.org")
+    connection.config = {**connection.config, "sync_accounts": True}
+    connection.save()
+    with lease(f"strive-users-poll:{connection.pk}", ttl_seconds=60) as held:
+        assert held
+        assert users_poll(connection_id=connection.pk).status == "busy"
+    assert ScannedUser.objects.count() == 0
+    assert users_poll(connection_id=connection.pk).status == "done"
+    assert ScannedUser.objects.count() == 1
+
+
+def test_sync_accounts_off_stops_everything_and_keeps_data_then_on_resumes(connection, sandbox, cast):
+    user = ak_user(sandbox, "toggle@example.org", first_name="Tess")
+    sync_activate(connection=connection, actor=cast.alice)
+    member = Member.objects.get(phone="+12025550101")
+
+    sync_deactivate(connection=connection, actor=cast.alice)
+    connection.refresh_from_db()
+    assert connection.status == Connection.Status.DISCONNECTED and connection.secrets == {}
+    assert connection.config["sync_accounts"] is False
+    assert Member.objects.filter(pk=member.pk).exists() and MemberLink.objects.filter(member=member).exists()
+    ak_patch_user(sandbox, user["id"], last_name="Offline")
+    assert users_poll(connection_id=connection.pk).status == "off"
+    member_update(member=member, changes={"sms_opt_in": "opted_out"})
+    assert not Delivery.objects.filter(connection=connection).exists()
+    member.refresh_from_db()
+    assert member.last_name == ""
+
+    strive_connect(entity=cast.entity_a, host=sandbox.host, username=sandbox.username, password=sandbox.password,
+                   actor=cast.alice)
+    connection.refresh_from_db()
+    assert connection.config["sync_accounts"] is False  # Reconnecting alone does not sync: the toggle must be on.
+    sync_activate(connection=connection, actor=cast.alice)
+    member.refresh_from_db()
+    assert member.last_name == "Offline"
+    assert MemberLink.objects.filter(connection=connection).count() == 1
