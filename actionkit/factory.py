@@ -5,9 +5,14 @@ A connection keeps `host` on the row, the staff username in `config["username"]`
 per-host concurrency cap with every other worker process.
 """
 
+import hashlib
+import threading
+
 from django.conf import settings
 
 from actionkit.client import ActionKitClient
+
+_local = threading.local()  # requests.Session is not shared across threads; one cache per thread.
 
 
 def client_for_credentials(*, host: str, username: str, password: str) -> ActionKitClient:
@@ -16,9 +21,36 @@ def client_for_credentials(*, host: str, username: str, password: str) -> Action
 
 
 def client_for(connection) -> ActionKitClient:
+    """A client for a saved connection, reused within this thread while its settings are unchanged.
+
+    Reuse keeps the HTTP connection alive between deliveries; a new password, host or budget makes a new client.
+    """
+    username, password = connection.config.get("username", ""), connection.secrets.get("password", "")
+    fingerprint = hashlib.sha256("\0".join([
+        connection.host, username, password, str(connection.budget_per_minute),
+        str(settings.ACTIONKIT_TIMEOUT), ",".join(settings.ACTIONKIT_INSECURE_HOSTS)]).encode()).hexdigest()
+    cache = _local.__dict__.setdefault("clients", {})
+    cached = cache.get(connection.pk)
+    if cached and cached[0] == fingerprint:
+        return cached[1]
+    if cached:
+        cached[1].close()
+    client = _build(connection, username, password)
+    cache[connection.pk] = (fingerprint, client)
+    return client
+
+
+def _build(connection, username: str, password: str) -> ActionKitClient:
     from integrations.ratelimit import throttle_for
 
     throttle = throttle_for(key=f"connection:{connection.pk}", per_minute=connection.budget_per_minute,
                             host=connection.host, max_concurrent=settings.ACTIONKIT_MAX_CONCURRENT_PER_HOST)
-    return ActionKitClient(connection.host, connection.config.get("username", ""), connection.secrets.get("password", ""),
+    return ActionKitClient(host=connection.host, username=username, password=password,
                            timeout=settings.ACTIONKIT_TIMEOUT, throttle=throttle)
+
+
+def clients_clear() -> None:
+    """Forget cached clients (tests and worker shutdown)."""
+    for _, client in getattr(_local, "clients", {}).values():
+        client.close()
+    _local.__dict__["clients"] = {}
