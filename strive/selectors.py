@@ -23,15 +23,23 @@ def member_search(*, entity, q: str = "", source: str | None = None, group_id: i
         rows = rows.filter(group_memberships__group_id=group_id, group_memberships__group__entity=entity)
     q = q.strip()
     if q:
-        match = Q(email__icontains=q) | Q(first_name__icontains=q) | Q(last_name__icontains=q) | Q(phone__contains=q)
-        phone = phone_to_e164(q)
-        if phone:
-            match |= Q(phone=phone)
+        match = Q(email__icontains=q) | Q(first_name__icontains=q) | Q(last_name__icontains=q) | _phone_match(q)
         parts = q.split()
         if len(parts) == 2:
             match |= Q(first_name__iexact=parts[0], last_name__iexact=parts[1])
         rows = rows.filter(match)
     return rows
+
+
+def _phone_match(q: str) -> Q:
+    """A whole number in any format, or a run of its digits ("555-0101")."""
+    phone = phone_to_e164(q)
+    if phone:
+        return Q(phone=phone)
+    digits = "".join(ch for ch in q if ch.isdigit())
+    if len(digits) >= 4 and len(digits) >= len(q.replace(" ", "")) - 3:  # Mostly digits: a partial number.
+        return Q(phone__contains=digits)
+    return Q(pk__in=[])
 
 
 def keyset_page(rows: QuerySet, *, before: str | None, size: int = 50) -> tuple[list, int | None]:
@@ -56,12 +64,9 @@ def scanned_user_search(*, connection, q: str = "", status: str = "", sort: str 
         rows = rows.filter(status=status)
     q = q.strip()
     if q:
-        match = Q(email__icontains=q) | Q(first_name__icontains=q) | Q(last_name__icontains=q) | Q(phone__contains=q)
+        match = Q(email__icontains=q) | Q(first_name__icontains=q) | Q(last_name__icontains=q) | _phone_match(q)
         if q.isdigit():
             match |= Q(ak_user_id=int(q))
-        phone = phone_to_e164(q)
-        if phone:
-            match |= Q(phone=phone)
         rows = rows.filter(match)
     field = USER_SORTS.get(sort.lstrip("-"), "ak_user_id")
     descending = sort.startswith("-")

@@ -17,7 +17,7 @@ def member_send(connection, delivery) -> Outcome:
     client = client_for(connection)
     try:
         if delivery.event_type == "member.create":
-            existing = client.user_by_email(payload["email"])
+            existing = client.user_by_email(payload["email"].strip().lower())  # AK matches emails case-blind.
             if existing is not None:
                 return _create_refused(payload, f"ActionKit already has a user with the email {payload['email']}.")
         action_fields = {"strive_member": str(payload["member_id"])}

@@ -66,3 +66,39 @@ def test_changes_on_each_side_and_no_echo(connection, sandbox, cast):
     member.refresh_from_db()
     assert member.sms_opt_in == "opted_out"
     assert MemberLink.objects.get(member=member).ak_user_id == user["id"]
+
+
+def test_create_users_adding_to_the_primary_group_creates_the_ak_user(connection, sandbox, cast):
+    from strive.services.groups import group_add_member
+
+    ak_user(sandbox, "taken@example.org", phone="415-555-0199")
+    settings_save(connection=connection, opt_in_field="sms_opt_in", phone_types=["mobile", "work", "home"],
+                  create_users=True, actor=cast.alice)
+    sync_activate(connection=connection, actor=cast.alice)
+    primary = Group.objects.get(entity=cast.entity_a, kind=Group.Kind.PRIMARY)
+    new, _ = member_upsert(entity=cast.entity_a, data=MemberInput(phone="312-555-0150", email="new@example.org",
+                                                                  first_name="Nia", sms_opt_in="opted_in"))
+    no_email, _ = member_upsert(entity=cast.entity_a, data=MemberInput(phone="312-555-0151"))
+    taken, _ = member_upsert(entity=cast.entity_a, data=MemberInput(phone="312-555-0152", email="taken@example.org"))
+    unseen, _ = member_upsert(entity=cast.entity_a, data=MemberInput(phone="312-555-0153", email="Taken@Example.org "))
+    for member in (new, no_email, taken):
+        group_add_member(group=primary, member=member, actor=cast.alice)
+
+    created = sandbox.users(email="new@example.org")[0]
+    assert created["first_name"] == "Nia"
+    assert ak_get_user(sandbox, created["id"])["fields"]["sms_opt_in"] == "true"
+    assert MemberLink.objects.get(member=new).ak_user_id == created["id"]
+    no_email.refresh_from_db()
+    taken.refresh_from_db()
+    assert "no email" in no_email.ak_sync_error
+    assert "already has a user with the email taken@example.org" in taken.ak_sync_error
+    # The poll then sees the new user (matched by its link) and does not create a second member.
+    users_poll(connection_id=connection.pk)
+    assert Member.objects.filter(entity=cast.entity_a, phone="+13125550150").count() == 1
+    assert ScannedUser.objects.get(ak_user_id=created["id"]).status == "synced"
+    # A user ActionKit has that we never scanned is caught when sending (the lookup by email).
+    ScannedUser.objects.filter(email="taken@example.org").delete()
+    group_add_member(group=primary, member=unseen, actor=cast.alice)
+    unseen.refresh_from_db()
+    assert "already has a user" in unseen.ak_sync_error
+    assert Delivery.objects.get(source_id=unseen.pk).status == "dead"
