@@ -156,3 +156,18 @@ def test_manual_groups_are_created_and_deleted_from_the_groups_page(cast):
     client.post(reverse("strive_activity:group-delete", args=[cast.entity_a.slug, group.pk]))
     assert not Group.objects.filter(pk=group.pk).exists()
     assert cast.entity_a.audit_events.filter(action="strive.group.deleted").exists()
+
+
+@pytest.mark.django_db
+def test_an_ineligible_user_is_read_again_only_when_they_act_after_the_last_check(connection, synced_page, fake_ak):
+    from datetime import UTC, datetime, timedelta
+
+    fake_ak.add_user(4, phone=None)
+    _ingest(connection, fake_ak, fake_ak.add_action(1, page=10, user=4, created=datetime.now(UTC) - timedelta(hours=1)))
+    fake_ak.calls.clear()
+    _ingest(connection, fake_ak, fake_ak.add_action(2, page=10, user=4, created=datetime.now(UTC) - timedelta(hours=1)))
+    assert "user 4" not in fake_ak.calls  # Judged ineligible after that action was taken.
+    fake_ak.add_user(4, phone="+12025550144")  # They added a phone, then acted again.
+    _ingest(connection, fake_ak, fake_ak.add_action(3, page=10, user=4, created=datetime.now(UTC) + timedelta(seconds=5)))
+    assert "user 4" in fake_ak.calls
+    assert synced_page.group.memberships.count() == 1

@@ -53,8 +53,13 @@ def actions_ingest(*, connection: Connection, items: Iterable[ActionIn], source:
     stats.skipped_unsynced = len(items) - len(wanted)
     if not wanted:
         return stats
+    acted_at = {}
+    for a in wanted:
+        when = a.updated_at or a.created_at
+        if when is not None and (acted_at.get(a.ak_user_id) is None or when > acted_at[a.ak_user_id]):
+            acted_at[a.ak_user_id] = when
     members = members_for_ak_users(connection=connection, ak_user_ids={a.ak_user_id for a in wanted},
-                                   client=client, cache=member_cache)
+                                   client=client, cache=member_cache, acted_at=acted_at)
     rows = [_row(connection, a, pages[a.page_ak_id], members.get(a.ak_user_id), source) for a in wanted]
     Action.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
     stats.stored = len(rows)
