@@ -56,3 +56,21 @@ class EntityApiKeyAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request):
         return 'Bearer realm="api"'
+
+
+try:
+    from drf_spectacular.extensions import OpenApiAuthenticationExtension
+except ImportError:  # pragma: no cover - drf-spectacular is a dependency; this only keeps the module importable alone.
+    OpenApiAuthenticationExtension = None
+
+if OpenApiAuthenticationExtension is not None:
+
+    class EntityApiKeyScheme(OpenApiAuthenticationExtension):
+        """Describes the API key in the OpenAPI schema, so clients (and the schemathesis fuzzer) know to send it."""
+
+        target_class = "integrations.api_auth.EntityApiKeyAuthentication"
+        name = "EntityApiKey"
+
+        def get_security_definition(self, auto_schema):
+            return {"type": "http", "scheme": "bearer", "bearerFormat": "<prefix>.<secret>",
+                    "description": "A per-entity API key from the entity's API keys page."}
