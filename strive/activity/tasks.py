@@ -1,13 +1,10 @@
 """Thin tasks on the polls queue: take ids, refetch, call one service, leave quietly when the row is gone."""
 
 from celery import shared_task
-from django.utils import timezone
 
 from config.celery import Queues
-from strive.activity.mapping import webhook_body_to_action
-from strive.activity.models import Page, Usergroup, WebhookEvent
-
-WEBHOOK_BATCH = 500  # Events taken per run; the rest stay for the next run, which each new event queues.
+from integrations.models import Connection
+from strive.activity.models import Page, Usergroup
 
 
 def _client(connection):
@@ -61,25 +58,15 @@ def usergroup_refresh(usergroup_id: int) -> dict | None:
 @shared_task(name="strive_activity.webhook_events_process", queue=Queues.POLLS)
 def webhook_events_process(connection_id: int) -> int:
     """Turn stored webhook bodies into actions. Concurrent runs are harmless: actions are claimed one time."""
-    from strive.activity.services.actions import actions_ingest, synced_pages
+    from strive.activity.services.webhooks import WEBHOOK_BATCH, webhook_events_drain
 
-    events = list(WebhookEvent.objects.filter(connection_id=connection_id, processed_at__isnull=True)
-                  .select_related("connection").order_by("id")[:WEBHOOK_BATCH])
-    if not events:
+    connection = Connection.objects.filter(pk=connection_id).first()
+    if connection is None:
         return 0
-    connection = events[0].connection
-    pages = synced_pages(connection=connection)
-    items = [webhook_body_to_action(e.payload) for e in events]
-    stats = actions_ingest(connection=connection, items=items, source="webhook", client=_client(connection),
-                           pages=pages)
-    taken = [e.pk for e, item in zip(events, items, strict=True) if item.page_ak_id in pages]
-    ignored = [e.pk for e in events if e.pk not in set(taken)]
-    now = timezone.now()
-    for ids, outcome in ((taken, "Taken in."), (ignored, "Ignored: the page is not synced.")):
-        WebhookEvent.objects.filter(pk__in=ids, processed_at__isnull=True).update(processed_at=now, outcome=outcome)
-    if len(events) == WEBHOOK_BATCH:
+    taken, left = webhook_events_drain(connection=connection, client=_client(connection), limit=WEBHOOK_BATCH)
+    if left:
         webhook_events_process.delay(connection_id)
-    return stats.processed
+    return taken
 
 
 @shared_task(name="strive_activity.automation_runs_send", queue=Queues.POLLS)

@@ -96,3 +96,16 @@ def test_the_beat_runs_the_poll_every_ten_minutes_on_the_polls_queue(settings):
 
 def _old(days: int) -> datetime:
     return datetime.now(UTC) - timedelta(days=days)
+
+
+@pytest.mark.django_db
+def test_a_poll_takes_in_webhook_bodies_whose_task_was_lost(client, connection, synced_page, fake_ak,
+                                                           django_capture_on_commit_callbacks):
+    fake_ak.add_user(7)
+    body = {"id": 900, "page": "/rest/v1/petitionpage/10/", "user": "/rest/v1/user/7/", "fields": {}}
+    with django_capture_on_commit_callbacks(execute=False):  # The broker was down: no task ran.
+        client.post(webhook_path(connection=connection), json.dumps(body), content_type="application/json")
+    assert not Action.objects.exists()
+    activity_poll(connection_id=connection.pk, client=fake_ak)  # The list API does not show it yet.
+    assert Action.objects.get().ak_id == 900
+    assert synced_page.group.memberships.count() == 1

@@ -14,6 +14,7 @@ from strive.activity.models import Page
 from strive.activity.services.actions import IngestStats, actions_ingest, synced_pages
 from strive.activity.services.pages import BATCH, POLL_OVERLAP, batched, cursor_get, pages_pull
 from strive.activity.services.usergroups import usergroups_refresh
+from strive.activity.services.webhooks import webhook_events_drain
 
 logger = logging.getLogger(__name__)
 POLL_LEASE_SECONDS = 9 * 60  # Shorter than the 10-minute beat, so a crashed run never blocks the next one.
@@ -40,6 +41,7 @@ def activity_poll(*, connection_id: int, client=None) -> dict | None:
             client = client_for(connection)
         try:
             pages = pages_pull(connection=connection, client=client)
+            webhook_events_drain(connection=connection, client=client)  # Bodies whose task was lost.
             actions = actions_poll(connection=connection, client=client)
             usergroups = usergroups_refresh(connection=connection, client=client)
         except ActionKitError as exc:

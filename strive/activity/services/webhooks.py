@@ -10,13 +10,15 @@ from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from integrations.models import Connection
 from integrations.services.audit import audit_record
-from strive.activity.mapping import ActionIn
+from strive.activity.mapping import ActionIn, webhook_body_to_action
 from strive.activity.models import WebhookEvent, WebhookSecret
 
 TOKEN_BYTES = 32
+WEBHOOK_BATCH = 500  # Events taken per run; the rest stay for the next run, which each new event queues.
 
 
 def webhook_secret_get(*, connection: Connection) -> WebhookSecret:
@@ -69,3 +71,23 @@ def webhook_receive(*, connection: Connection, action: ActionIn, payload: dict) 
     except IntegrityError:
         return False  # ActionKit retried, or the same action was posted twice: the first copy is enough.
     return True
+
+
+def webhook_events_drain(*, connection: Connection, client, limit: int = WEBHOOK_BATCH) -> tuple[int, bool]:
+    """Process up to `limit` stored bodies, oldest first. Returns (actions processed, whether more are waiting).
+
+    Also run by every poll, so a body whose task was lost (broker down at commit) is still taken in.
+    """
+    from strive.activity.services.actions import actions_ingest, synced_pages
+
+    events = list(WebhookEvent.objects.filter(connection=connection, processed_at__isnull=True).order_by("id")[:limit])
+    if not events:
+        return 0, False
+    pages = synced_pages(connection=connection)
+    items = [webhook_body_to_action(e.payload) for e in events]
+    stats = actions_ingest(connection=connection, items=items, source="webhook", client=client, pages=pages)
+    now = timezone.now()
+    taken = {e.pk for e, item in zip(events, items, strict=True) if item.page_ak_id in pages}
+    for ids, outcome in ((taken, "Taken in."), ({e.pk for e in events} - taken, "Ignored: the page is not synced.")):
+        WebhookEvent.objects.filter(pk__in=ids, processed_at__isnull=True).update(processed_at=now, outcome=outcome)
+    return stats.processed, len(events) == limit
