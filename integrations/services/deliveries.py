@@ -34,12 +34,15 @@ def delivery_enqueue(*, connection: Connection, key: str, event_type: str, paylo
                      depends_on: Delivery | None = None, options: dict | None = None) -> tuple[Delivery, bool]:
     """Write the live outbox row inside the caller's transaction and queue its send after commit."""
     now = timezone.now()
+    sendable = connection_is_sendable(connection)
+    # Rows for a disconnected or halted connection are not queued; leaving enqueued_at empty lets the sweep that a
+    # reconnect kicks off send them at once instead of waiting out the re-queue window.
     delivery, created = Delivery.objects.get_or_create(
         connection=connection, key=key,
         defaults={"event_type": event_type, "payload": payload, "source_id": source_id, "depends_on": depends_on,
-                  "options": options or {}, "next_attempt_at": now, "enqueued_at": now},
+                  "options": options or {}, "next_attempt_at": now, "enqueued_at": now if sendable else None},
     )
-    if created and connection_is_sendable(connection):
+    if created and sendable:
         transaction.on_commit(partial(_queue_send, delivery.id))
     return delivery, created
 
@@ -118,7 +121,8 @@ def _apply_outcome(*, delivery: Delivery, outcome: Outcome, started_at, duration
         _connection_succeeded(delivery.connection, now)
     elif outcome.kind == Outcome.HALT:
         # The credentials were refused: the row waits without using up a try until someone fixes them.
-        fields.update(status=Delivery.Status.PENDING, attempts=F("attempts") - 1, last_error=outcome.detail)
+        fields.update(status=Delivery.Status.PENDING, attempts=F("attempts") - 1, last_error=outcome.detail,
+                      enqueued_at=None)  # Not queued any more: the sweep after a reconnect picks it up at once.
         connection_halt(connection=delivery.connection, reason=outcome.detail)
     elif outcome.kind == Outcome.RETRYABLE and delivery.attempts < settings.DELIVERY_MAX_ATTEMPTS:
         delay = retry_delay_seconds(delivery.attempts, outcome.retry_after)
