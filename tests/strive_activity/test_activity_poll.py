@@ -109,3 +109,15 @@ def test_a_poll_takes_in_webhook_bodies_whose_task_was_lost(client, connection, 
     activity_poll(connection_id=connection.pk, client=fake_ak)  # The list API does not show it yet.
     assert Action.objects.get().ak_id == 900
     assert synced_page.group.memberships.count() == 1
+
+
+@pytest.mark.django_db
+def test_long_listings_re_anchor_on_time_and_lose_nothing(fake_ak):
+    from strive.activity.services.reading import actions_read
+
+    for pk in range(1, 26):  # Two actions per second: windows of 4 re-anchor, repeating at most the last second.
+        fake_ak.add_action(pk, page=10, user=pk, created=datetime(2026, 1, 1, 0, 0, pk // 2, tzinfo=UTC))
+    read = [a.ak_id for a in actions_read(fake_ak, since=None, page_ids=[10], window=4)]
+    assert set(read) == set(range(1, 26))
+    assert sum(1 for c in fake_ak.calls if c.startswith("actions")) > 5
+    assert len(read) < 25 * 2

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from integrations.models import Connection, SyncCursor
 from integrations.services.audit import audit_record
-from strive.activity.mapping import action_from_ak, parse_ak_time
+from strive.activity.mapping import parse_ak_time
 from strive.activity.models import Page
 from strive.models import Group
 
@@ -95,14 +95,14 @@ def page_unsync(*, page: Page, actor) -> Page:
 def page_import(*, page_id: int, client) -> int:
     """Every past action of one page, through the live path: the same keys, so the poll and webhook collapse."""
     from strive.activity.services.actions import actions_ingest
+    from strive.activity.services.reading import actions_read
 
     page = Page.objects.select_related("connection").filter(pk=page_id, synced=True).first()
     if page is None:
         return 0
     total, cache = 0, {}
     pages = {page.ak_id: page}
-    for chunk in batched(client.actions_updated_since(None, page_ids=[page.ak_id]), BATCH):
-        items = [a for a in map(action_from_ak, chunk) if a]
+    for items in batched(actions_read(client, since=None, page_ids=[page.ak_id]), BATCH):
         stats = actions_ingest(connection=page.connection, items=items, source="import", client=client,
                                pages=pages, member_cache=cache)
         total += stats.received

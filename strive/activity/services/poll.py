@@ -9,10 +9,10 @@ from django.utils import timezone
 from actionkit.errors import ActionKitError
 from integrations.models import Connection, SyncCursor
 from integrations.services.leases import lease
-from strive.activity.mapping import action_from_ak
 from strive.activity.models import Page
 from strive.activity.services.actions import IngestStats, actions_ingest, synced_pages
 from strive.activity.services.pages import BATCH, POLL_OVERLAP, batched, cursor_get, pages_pull
+from strive.activity.services.reading import actions_read
 from strive.activity.services.usergroups import usergroups_refresh
 from strive.activity.services.webhooks import webhook_events_drain
 
@@ -60,8 +60,7 @@ def actions_poll(*, connection: Connection, client) -> IngestStats:
     cursor = cursor_get(connection=connection, stream="actions")
     since = _actions_since(connection=connection, cursor=cursor)
     started, cache = timezone.now(), {}
-    for chunk in batched(client.actions_updated_since(since, page_ids=sorted(pages)), BATCH):
-        items = [a for a in map(action_from_ak, chunk) if a]
+    for items in batched(actions_read(client, since=since, page_ids=sorted(pages)), BATCH):
         stats.add(actions_ingest(connection=connection, items=items, source="poll", client=client,
                                  pages=pages, member_cache=cache))
         newest = max((a.updated_at for a in items if a.updated_at), default=None)
