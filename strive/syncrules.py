@@ -98,7 +98,7 @@ def opt_in_format(value: bool) -> str:
 def ineligible_reason(*, phone: str | None, opt_in_raw) -> str:
     """Empty when the user may sync: it needs a phone number and a saved opt-in value."""
     if not phone:
-        return "No phone number in the preferred phone types."
+        return "No valid phone number in the preferred phone types."
     if not _clean(opt_in_raw):
         return "No opt-in value in the opt-in userfield."
     return ""

@@ -17,7 +17,7 @@ from tests.strive.conftest import ak_get_user, ak_patch_user
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]
 
 USERS = 10_000
-REASONS = ("No phone number", "No opt-in value", "Duplicate phone")
+REASONS = ("No valid phone number", "No opt-in value", "Duplicate phone")
 
 
 def _opted_in_mobile_users(sandbox, limit: int) -> list[tuple[int, str]]:

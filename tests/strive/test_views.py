@@ -84,7 +84,7 @@ def test_settings_activation_progress_and_users_tab(cast, connection, sandbox):
     assert "synced user records" in settings_page and "Turn Sync Accounts off" in settings_page
 
     users = client.get(url("strive:users", cast)).content.decode()
-    assert "ann@example.org" in users and "bo@example.org" in users and "No phone number" in users
+    assert "ann@example.org" in users and "bo@example.org" in users and "No valid phone number" in users
     found = client.get(url("strive:users", cast) + "?q=ann").content.decode()
     assert "ann@example.org" in found and "bo@example.org" not in found
     skipped = client.get(url("strive:users", cast) + "?status=skipped&sort=-email").content.decode()
