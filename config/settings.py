@@ -176,7 +176,9 @@ ACTIONKIT_MAX_CONCURRENT_PER_HOST = env.int("ACTIONKIT_MAX_CONCURRENT_PER_HOST",
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="" if PRODUCTION else "dev-metrics-token")
 
 # Delivery schedule. Every constant is configurable so multi-day behaviour runs in seconds in tests.
-DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=12)  # Tries before a delivery is dead.
+# Tries before a delivery is dead. With the backoff below, 24 tries span about 3.2 days (10 s doubling to a 6 h cap),
+# so an ActionKit outage of a long weekend recovers on its own (Stripe retries for 3 days; see docs/operations.md).
+DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=24)
 DELIVERY_BACKOFF_BASE_SECONDS = env.float("DELIVERY_BACKOFF_BASE_SECONDS", default=10.0)
 DELIVERY_BACKOFF_MAX_SECONDS = env.float("DELIVERY_BACKOFF_MAX_SECONDS", default=6 * 3600.0)
 DELIVERY_CLAIM_TIMEOUT_SECONDS = env.int("DELIVERY_CLAIM_TIMEOUT_SECONDS", default=300)  # A claim older than this is stuck.
