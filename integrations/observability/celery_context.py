@@ -8,7 +8,7 @@ from celery import signals
 
 from config.logging import correlation_id, task_context
 
-HEADER = "correlation_id"
+HEADER = "request_correlation_id"  # Not "correlation_id": Celery uses that name for the task id.
 _tokens: dict[str, tuple] = {}
 
 

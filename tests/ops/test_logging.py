@@ -76,10 +76,11 @@ def test_task_log_lines_carry_the_task_id_and_the_publishing_request_id(json_lin
     headers: dict = {}
     celery_context._attach_correlation_id(headers=headers)
     correlation_id.reset(token)
-    assert headers == {"correlation_id": "req42"}
+    assert headers == {"request_correlation_id": "req42"}
 
     class Request:
-        correlation_id = "req42"
+        correlation_id = "0f-11"  # Celery's own field: the task id. Ours must not be read from it.
+        request_correlation_id = "req42"
 
     class Task:
         request = Request()

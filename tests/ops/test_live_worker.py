@@ -1,0 +1,53 @@
+"""With a real worker and beat: /healthz sees them, and task log lines carry the id of the request that queued them."""
+
+import json
+
+import pytest
+from django.core.cache import cache
+
+from config.logging import correlation_id
+from integrations.observability import beacons
+from tests.plugins.worker import wait_until
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_healthz_shows_live_workers_beat_and_the_heartbeat(celery_worker, client):
+    from integrations.tasks import BEAT_HEARTBEAT_KEY
+
+    cache.delete_many([beacons.WORKERS_INDEX_KEY, beacons.BEAT_KEY, BEAT_HEARTBEAT_KEY])
+    assert client.get("/healthz").json()["workers_ok"] is False
+    worker = celery_worker(queues="deliveries,polls,backfills", beat=True)
+    # beat sends its heartbeat tick at start; the worker runs it and writes the key, and both write beacons.
+    body = wait_until(lambda: (lambda b: b if b["workers_ok"] else None)(client.get("/healthz").json()),
+                      timeout=60, message=f"/healthz to see worker and beat\n{worker.tail()}")
+    [(name, queues)] = body["checks"]["workers"]["workers"].items()
+    assert sorted(queues) == ["backfills", "deliveries", "polls"] and "@" in name
+    worker.kill()
+    cache.delete(beacons.worker_key(name))  # What the 45 s TTL does once the dead worker stops writing.
+    body = client.get("/healthz").json()
+    assert body["workers_ok"] is False and body["ok"] is True
+
+
+def test_a_task_logs_with_the_request_id_that_queued_it(celery_worker, cast):
+    from integrations.models import Connection
+    from integrations.services.deliveries import delivery_enqueue
+
+    worker = celery_worker(queues="deliveries")
+    connection = Connection.objects.create(entity=cast.entity_a, kind="actblue_actionkit", host="ak.example.org")  # No ledger row: fails permanently.
+    token = correlation_id.set("req0ps0c0rrelation")
+    try:
+        from django.db import transaction
+
+        with transaction.atomic():
+            delivery, _ = delivery_enqueue(connection=connection, key="k1", event_type="contribution", payload={})
+    finally:
+        correlation_id.reset(token)
+
+    def logged():
+        lines = [json.loads(line) for line in worker.tail(200_000).splitlines() if line.startswith("{")]
+        return [line for line in lines if line.get("delivery_id") == delivery.pk]
+
+    lines = wait_until(logged, timeout=30, message="the worker to log the delivery attempt")
+    assert all(line["correlation_id"] == "req0ps0c0rrelation" for line in lines), lines
+    assert all(line.get("task") == "integrations.delivery_send" and line.get("task_id") for line in lines), lines
