@@ -1,0 +1,148 @@
+"""Shared set-up for the bench/actblue_*.py benchmarks: a fresh PostgreSQL database, the ActionKit sandbox, a real
+Celery worker, and an entity with an ActionKit connection. PostgreSQL is required (DATABASE_URL); Redis is used
+for the broker and the shared rate limiter (REDIS_URL)."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/bench_actblue"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/2"
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def start_sandbox() -> tuple[subprocess.Popen, str]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    db = Path(tempfile.mkdtemp(prefix="ak-bench-")) / "sandbox.sqlite3"
+    proc = subprocess.Popen([sys.executable, "-m", "actionkit.sandbox", "serve", "--port", str(port), "--db", str(db)],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    host = f"127.0.0.1:{port}"
+    for _ in range(400):
+        try:
+            requests.get(f"http://{host}/_sandbox/stats", timeout=1).raise_for_status()
+            return proc, host
+        except requests.RequestException:
+            time.sleep(0.05)
+    raise RuntimeError("sandbox did not start")
+
+
+def sandbox(host: str, method: str, path: str, **kw) -> dict:
+    response = requests.request(method, f"http://{host}/_sandbox/{path}", timeout=120, **kw)
+    response.raise_for_status()
+    return response.json()
+
+
+def fresh_database(url: str) -> None:
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = ["psql", "-h", parts.hostname or "127.0.0.1", "-p", str(parts.port or 5432), "-U", parts.username or "postgres",
+             "-d", "postgres", "-qc"]
+    subprocess.run([*admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'], check=True)
+    subprocess.run([*admin, f'CREATE DATABASE "{name}"'], check=True)
+
+
+def setup_env(*, insecure_host: str = "", fresh: bool = True) -> dict:
+    """Environment for this process and the worker; migrates a fresh database. Call before django.setup()."""
+    env = {"DATABASE_URL": os.environ.get("DATABASE_URL", DEFAULT_DB),
+           "REDIS_URL": os.environ.get("REDIS_URL", DEFAULT_REDIS),
+           "VAR_DIR": os.environ.get("BENCH_VAR_DIR", str(ROOT / "var" / "bench-actblue")),
+           "ACTIONKIT_INSECURE_HOSTS": insecure_host, "DJANGO_SETTINGS_MODULE": "config.settings",
+           "PYTHONUNBUFFERED": "1"}
+    if not env["DATABASE_URL"].startswith("postgres"):
+        raise SystemExit("These benchmarks need PostgreSQL: set DATABASE_URL=postgres://...")
+    os.environ.update(env)
+    if fresh:
+        fresh_database(env["DATABASE_URL"])
+        subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env={**os.environ, **env}, check=True)
+    return env
+
+
+def django_setup() -> None:
+    import django
+
+    django.setup()
+
+
+def start_worker(env: dict, *, queues: str = "deliveries", concurrency: int = 2) -> subprocess.Popen:
+    log = open(Path(env["VAR_DIR"]) / "worker.log", "ab")  # noqa: SIM115 - lives as long as the worker.
+    proc = subprocess.Popen([sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queues, "--concurrency",
+                             str(concurrency), "--loglevel", "WARNING", "--without-gossip", "--without-mingle",
+                             "--without-heartbeat"], cwd=ROOT, env={**os.environ, **env}, stdout=log,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    time.sleep(4)
+    return proc
+
+
+def session_cpu_seconds(session_id: int) -> float:
+    """User+system CPU of every live process in a session (the worker and its pool children)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == session_id:  # fields[3] is the session id (field 6 of /proc/<pid>/stat).
+            total += sum(int(v) for v in fields[11:15])  # utime, stime, cutime, cstime
+    return total / TICKS
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def make_connection(host: str, *, per_minute: int):
+    """An entity linked to ActBlue entity 5001 with an ActionKit connection to the sandbox, sending halted."""
+    from actblue.kind import KIND
+    from actblue.services.entities import entity_link_set
+    from actionkit.sandbox import DEMO_PASSWORD, DEMO_USERNAME
+    from integrations.models import Connection, Entity
+    from integrations.services.connections import connection_connect
+
+    entity, _ = Entity.objects.get_or_create(slug="bench", defaults={"name": "Bench PAC"})
+    entity_link_set(entity=entity, actblue_entity_id=5001)
+    connection = connection_connect(entity=entity, kind=KIND, host=host,
+                                    config={"username": DEMO_USERNAME, "account": "Bench", "notify_managed": False},
+                                    secrets={"password": DEMO_PASSWORD}, actor=None)
+    Connection.objects.filter(pk=connection.pk).update(records_per_minute=per_minute, halted=True)
+    connection.refresh_from_db()
+    return entity, connection
+
+
+def body(n: int) -> dict:
+    from datetime import UTC, datetime, timedelta
+
+    paid = datetime(2025, 1, 1, tzinfo=UTC) + timedelta(seconds=n)
+    return {"donor": {"firstname": "Bench", "lastname": f"Donor{n}", "email": f"donor{n % 5000}@bench.example",
+                      "zip": "94801", "country": "United States"},
+            "contribution": {"createdAt": paid, "orderNumber": f"BENCH{n}", "contributionForm": "bench-form",
+                             "recurringPeriod": "once", "recurringDuration": "1", "refcodes": {}, "customFields": []},
+            "lineitems": [{"lineitemId": 10_000_000 + n, "sequence": 0, "entityId": 5001, "committeeName": "Bench PAC",
+                           "amount": "10.00", "paidAt": paid}],
+            "form": {"name": "bench-form", "kind": "page"}}
+
+
+def release_and_sweep(connection) -> None:
+    """Un-halt the connection and queue every due row (the sweeper's job, done here at once)."""
+    from integrations.models import Connection
+    from integrations.services.deliveries import deliveries_sweep
+
+    Connection.objects.filter(pk=connection.pk).update(halted=False)
+    while deliveries_sweep()["requeued"]:
+        pass
