@@ -7,6 +7,7 @@ one second neither repeats nor drops them; the overlap window re-reads rows that
 
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from itertools import islice
@@ -83,16 +84,19 @@ class _Run:
         position = cursor.position - overlap() if cursor.position else None
         seen: set[int] = set()
         SyncCursor.objects.filter(pk=cursor.pk).update(last_run_started_at=timezone.now())
-        while True:
-            if time.monotonic() > self.deadline:
-                raise _OutOfTime
-            lease_renew(name=f"strive-users-poll:{self.connection.pk}", holder=self.holder, ttl_seconds=LEASE_SECONDS)
-            if not self._still_on():
-                return
+        # The next page's query depends only on this page's last row, so it is fetched while this one is written.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="strive-prefetch") as prefetch:
             rows = self._page(name, position, seen)
-            if not rows:
-                break
-            position, seen = self._process(name, cursor, rows, position, seen)
+            while rows:
+                if time.monotonic() > self.deadline:
+                    raise _OutOfTime
+                lease_renew(name=f"strive-users-poll:{self.connection.pk}", holder=self.holder, ttl_seconds=LEASE_SECONDS)
+                if not self._still_on():
+                    return
+                position, seen = _advance(rows, position, seen)
+                upcoming = prefetch.submit(self._page, name, position, seen)
+                self._process(name, cursor, rows, position)
+                rows = upcoming.result()
         SyncCursor.objects.filter(pk=cursor.pk).update(last_run_finished_at=timezone.now())
         if name == STREAM_USERS:
             _initial_done(cursor)
@@ -103,14 +107,17 @@ class _Run:
         return fresh is not None and sync_settings(fresh).active and not fresh.halted
 
     def _page(self, name: str, position, seen: set[int]) -> list[dict]:
+        """The next rows after the cursor: one HTTP page, unless every row on it was already processed (a run of
+        rows sharing the cursor's timestamp), in which case the scan continues to the following page."""
         source = akapi.phones_updated_since if name == STREAM_PHONES else _users_since
-        fresh = (row for row in source(self.client, position) if _is_new(row, position, seen))
-        return list(islice(fresh, PAGE))
+        raw = source(self.client, position)
+        while True:
+            chunk = list(islice(raw, PAGE))
+            fresh = [row for row in chunk if _is_new(row, position, seen)]
+            if fresh or len(chunk) < PAGE:
+                return fresh
 
-    def _process(self, name: str, cursor: SyncCursor, rows: list[dict], position, seen: set[int]):
-        last = ak_time(rows[-1].get("updated_at"))
-        at_last = {int(r["id"]) for r in rows if ak_time(r.get("updated_at")) == last}
-        new_seen = at_last | (seen if last == position else set())
+    def _process(self, name: str, cursor: SyncCursor, rows: list[dict], position) -> None:
         with transaction.atomic():
             if name == STREAM_PHONES:
                 phones_ingest(connection=self.connection, phones=rows)
@@ -119,9 +126,15 @@ class _Run:
                 users_sync_batch(connection=self.connection, users=rows)
                 self.users += len(rows)
             state = {**cursor.state, "run_" + name: getattr(self, name)}
-            SyncCursor.objects.filter(pk=cursor.pk).update(position=last, state=state, updated_at=timezone.now())
+            SyncCursor.objects.filter(pk=cursor.pk).update(position=position, state=state, updated_at=timezone.now())
             cursor.state = state
-        return last, new_seen
+
+
+def _advance(rows: list[dict], position, seen: set[int]):
+    """The cursor after these rows: the last timestamp, and the ids already processed at exactly that timestamp."""
+    last = ak_time(rows[-1].get("updated_at"))
+    at_last = {int(r["id"]) for r in rows if ak_time(r.get("updated_at")) == last}
+    return last, at_last | (seen if last == position else set())
 
 
 def _users_since(client, since):

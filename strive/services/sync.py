@@ -175,7 +175,7 @@ def _save(batch: _Batch, rows: list[ScannedUser]) -> None:
         Member.objects.bulk_update(changed, ["email", "first_name", "last_name", "city", "state", "zip", "sms_opt_in",
                                              "custom_fields", "updated_at"], batch_size=500)
     for link in batch.new_links:
-        link.member_id = link.member.pk
+        link.member = link.member  # Re-assign the now-saved member: sets member_id and keeps the cached object.
     MemberLink.objects.bulk_create(batch.new_links, batch_size=500)
     if batch.changed_links:
         for link in batch.changed_links:
@@ -188,7 +188,7 @@ def _save(batch: _Batch, rows: list[ScannedUser]) -> None:
         rows, update_conflicts=True, unique_fields=["connection", "ak_user_id"],
         update_fields=["email", "first_name", "last_name", "phone", "phones", "snapshot", "status", "reason", "member",
                        "ak_updated_at", "scanned_at"], batch_size=500)
-    _primary_group_add(batch, [link.member.pk for link in batch.new_links])
+    _primary_group_add(batch, [link.member_id for link in batch.new_links])
     pushes_enqueue(connection=batch.connection, plans=batch.pushes)
 
 
