@@ -20,11 +20,11 @@ SAMPLE = {"donor": {"firstname": "Mary", "lastname": "Smith", "email": "mary@exa
           "form": {"name": "spring-appeal", "kind": "page"}}
 
 RESPONSES = {
-    201: OpenApiResponse(s.RecordResultSerializer, description="Recorded; deliveries to ActionKit are queued."),
-    200: OpenApiResponse(s.RecordResultSerializer, description="Already recorded; nothing changed."),
-    400: OpenApiResponse(s.ErrorSerializer, description="Malformed body; `errors` names each field. Nothing saved."),
-    401: OpenApiResponse(s.ErrorSerializer, description="Missing, invalid or revoked API key."),
-    409: OpenApiResponse(s.ErrorSerializer, description="The order, form or line item belongs to another entity."),
+    201: OpenApiResponse(s.ActBlueRecordResultSerializer, description="Recorded; deliveries to ActionKit are queued."),
+    200: OpenApiResponse(s.ActBlueRecordResultSerializer, description="Already recorded; nothing changed."),
+    400: OpenApiResponse(s.ActBlueErrorSerializer, description="Malformed body; `errors` names each field. Nothing saved."),
+    401: OpenApiResponse(s.ActBlueErrorSerializer, description="Missing, invalid or revoked API key."),
+    409: OpenApiResponse(s.ActBlueErrorSerializer, description="The order, form or line item belongs to another entity."),
 }
 
 

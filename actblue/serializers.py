@@ -3,6 +3,7 @@ passes can always be saved and one that does not gets a 400 naming the field (ne
 
 from zoneinfo import ZoneInfo
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 EASTERN = ZoneInfo("America/New_York")  # ActBlue reports in Eastern; a time without an offset means Eastern.
@@ -52,6 +53,8 @@ class CustomFieldSerializer(serializers.Serializer):
     answer = text(2000)
 
 
+@extend_schema_field({"oneOf": [{"type": "integer", "minimum": 0, "maximum": 10000},
+                                {"type": "string", "enum": ["infinite"]}]})
 class RecurringDurationField(serializers.Field):
     """A number of charges, or "infinite"."""
 
@@ -147,13 +150,13 @@ class CancellationNotificationSerializer(NotificationSerializer):
         return data
 
 
-class RecordResultSerializer(serializers.Serializer):
+class ActBlueRecordResultSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=["contribution", "refund", "cancellation"])
     order_number = serializers.CharField()
     created = serializers.IntegerField(help_text="New records: line items, refunds or cancellations.")
     duplicate = serializers.BooleanField(help_text="True when everything in the body was already recorded.")
 
 
-class ErrorSerializer(serializers.Serializer):
+class ActBlueErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
     errors = serializers.DictField(required=False)

@@ -10,8 +10,18 @@ released and stops when every row is delivered.
 import argparse
 import time
 
-from actblue_common import (body, django_setup, make_connection, release_and_sweep, sandbox, session_cpu_seconds,
-                            setup_env, start_sandbox, start_worker, stop)
+from actblue_common import (
+    body,
+    django_setup,
+    make_connection,
+    release_and_sweep,
+    sandbox,
+    session_cpu_seconds,
+    setup_env,
+    start_sandbox,
+    start_worker,
+    stop,
+)
 
 
 def main() -> None:
@@ -52,7 +62,7 @@ def main() -> None:
     print(f"worker CPU {cpu * 1000 / args.count:.2f} ms per notification; sandbox CPU "
           f"{sandbox_cpu * 1000 / args.count:.2f} ms per notification")
     print(f"sandbox: orders={stats['orders']} duplicates_prevented={stats['duplicates_prevented']} "
-          f"429s={stats.get('429s', 'n/a')}")
+          f"429s={stats['429s_served']}")
 
 
 if __name__ == "__main__":
