@@ -1,7 +1,8 @@
 """Connect, details, settings and disconnect pages. Every view is entity-scoped by `entity_view`."""
 
+from functools import wraps
+
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import redirect, render
 
 from actblue import selectors
@@ -24,11 +25,27 @@ def progress_for(backfill) -> dict:
     return progress
 
 
+class NotConnected(Exception):
+    pass
+
+
 def _active_connection(entity) -> Connection:
     connection = selectors.connection_get(entity=entity)
     if connection is None or not connection.is_active:
-        raise Http404
+        raise NotConnected
     return connection
+
+
+def requires_connection(view):
+    """Settings, backfill and disconnect need a live connection; otherwise explain and go to the details page."""
+    @wraps(view)
+    def wrapper(request, entity, *args, **kwargs):
+        try:
+            return view(request, entity, *args, **kwargs)
+        except NotConnected:
+            messages.error(request, "ActionKit is not connected. Connect it first.")
+            return redirect("actblue:detail", entity_slug=entity.slug)
+    return wrapper
 
 
 @entity_view()
@@ -73,6 +90,7 @@ def detail(request, entity):
 
 
 @entity_view()
+@requires_connection
 def settings_page(request, entity):
     connection = _active_connection(entity)
     editing = request.GET.get("edit") == "managed" or request.method == "POST"
@@ -89,6 +107,7 @@ def settings_page(request, entity):
 
 
 @entity_view(methods=("POST",))
+@requires_connection
 def disconnect(request, entity):
     connection = _active_connection(entity)
     actionkit_disconnect(connection=connection, actor=request.user)

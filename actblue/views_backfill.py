@@ -6,13 +6,14 @@ from django.shortcuts import redirect, render
 
 from actblue import selectors
 from actblue.forms import BackfillForm
-from actblue.views import _active_connection, progress_for
+from actblue.views import _active_connection, progress_for, requires_connection
 from integrations.decorators import entity_view
 from integrations.models import Backfill
 from integrations.services.backfills import backfill_cancel, backfill_start
 
 
 @entity_view()
+@requires_connection
 def backfill_page(request, entity):
     connection = _active_connection(entity)
     running = selectors.backfill_latest(connection=connection)
