@@ -75,8 +75,13 @@ def scanned_user_search(*, connection, q: str = "", status: str = "", sort: str 
 
 def sync_progress(*, connection) -> dict:
     """Synced user records / total user records, with an ETA while the initial sync runs."""
-    cursor = SyncCursor.objects.filter(connection=connection, stream="users").first()
-    return _progress(connection, cursor.state if cursor else {})
+    cursors = {c.stream: c for c in SyncCursor.objects.filter(connection=connection, stream__in=["users", "phones"])}
+    progress = _progress(connection, cursors["users"].state if "users" in cursors else {})
+    phones = cursors.get("phones")
+    if not progress["done"] and not progress["processed"] and phones and phones.state.get("run_phones"):
+        # The first pass reads phone numbers (users are matched by phone), so show that it is moving.
+        progress["status_label"] = f"Reading phone numbers ({phones.state['run_phones']:,} so far)"
+    return progress
 
 
 def _progress(connection, state: dict) -> dict:

@@ -1,5 +1,7 @@
 """Groups and memberships. The primary group holds every synced member; adding to it may create an AK user."""
 
+from importlib.util import find_spec
+
 from django.db import transaction
 
 from integrations.services.audit import audit_record
@@ -55,10 +57,22 @@ def group_is_protected(group: Group) -> bool:
     return bool(group.connection.is_active and group.connection.config.get("sync_accounts"))
 
 
+def group_protection_reason(group: Group) -> str:
+    """Why a group cannot be deleted, or "". Page, usergroup and ActionField groups follow the activity app's rules."""
+    if group_is_protected(group):
+        return "This group is managed by the active ActionKit integration; turn Sync Accounts off first."
+    if find_spec("strive.activity.services.groups") is not None:
+        from strive.activity.services.groups import group_protection_reason as activity_reason
+
+        return activity_reason(group)
+    return ""
+
+
 @transaction.atomic
 def group_delete(*, group: Group, actor=None) -> None:
-    if group_is_protected(group):
-        raise GroupProtected("This group is managed by the active ActionKit integration; turn Sync Accounts off first.")
+    reason = group_protection_reason(group)
+    if reason:
+        raise GroupProtected(reason)
     audit_record(entity=group.entity, actor=actor, action="group.deleted", target=group.name)
     group.delete()
 

@@ -25,7 +25,8 @@ class Plan:
     push: PushPlan | None
 
 
-def reconcile(*, batch, member, link, snapshot: dict, ak_updated_at, first_sync: bool, strive_changed: bool = False) -> Plan:
+def reconcile(*, batch, member, link, snapshot: dict, ak_updated_at, first_sync: bool, strive_changed: bool = False,
+              ak_user_id: int | None = None) -> Plan:
     mappings, opt_field = batch.mappings, batch.settings.opt_in_field
     current_hash = ak_side_hash(snapshot, mappings, opt_field)
     if link is not None and not first_sync and not strive_changed and link.last_hash == current_hash:
@@ -62,7 +63,7 @@ def reconcile(*, batch, member, link, snapshot: dict, ak_updated_at, first_sync:
     theirs_after[OPT_IN_KEY] = user_fields.get(opt_field, raw)
     push = None
     if core or user_fields:
-        push = PushPlan(member=member, ak_user_id=link.ak_user_id if link else None, email=snapshot.get("email", ""),
+        push = PushPlan(member=member, ak_user_id=link.ak_user_id if link else ak_user_id, email=snapshot.get("email", ""),
                         core=core, user_fields=user_fields, former_data=former)
     return Plan({"strive": ours_after, "ak": theirs_after}, values_hash(theirs_after), changed, push)
 

@@ -125,7 +125,7 @@ def _sync_user(batch: _Batch, user: dict, row: ScannedUser, phone: str | None) -
     if member is None:
         return
     plan = reconcile(batch=batch, member=member, link=link, snapshot=snapshot, ak_updated_at=row.ak_updated_at,
-                     first_sync=first_sync)
+                     first_sync=first_sync, ak_user_id=row.ak_user_id)
     if plan.member_changed and member.pk:
         batch.changed_members[member.pk] = member
     link = _link_save(batch, link, member, row, plan)

@@ -7,7 +7,7 @@ from integrations.decorators import entity_view
 from strive import selectors
 from strive.forms import GroupForm
 from strive.models import Group
-from strive.services.groups import GroupProtected, group_create, group_delete, group_is_protected
+from strive.services.groups import GroupProtected, group_create, group_delete, group_protection_reason
 
 
 @entity_view()
@@ -17,7 +17,7 @@ def group_list(request, entity):
         group = group_create(entity=entity, name=form.cleaned_data["name"], actor=request.user)
         messages.success(request, f"Created the group “{group.name}”.")
         return redirect("strive:groups", entity_slug=entity.slug)
-    groups = [(g, group_is_protected(g), g.memberships.count()) for g in selectors.group_list(entity=entity)]
+    groups = [(g, group_protection_reason(g), g.memberships.count()) for g in selectors.group_list(entity=entity)]
     return render(request, "strive/groups.html", {"entity": entity, "form": form, "groups": groups})
 
 

@@ -1,5 +1,7 @@
 """The user sync against the sandbox, through the services (tasks run inline)."""
 
+import json
+
 import pytest
 
 from integrations.models import Delivery
@@ -45,6 +47,10 @@ def test_initial_sync_opt_in_conflict_member_wins_and_is_written_back(connection
     delivery = Delivery.objects.get(connection=connection, event_type="member.update")
     assert delivery.status == "succeeded"
     assert delivery.payload["former_data"] == {"sms_opt_in": "yes"}
+    actions = sandbox.http.get(f"{sandbox.base_url}/rest/v1/action/", params={"user": user["id"]},
+                               auth=(sandbox.username, sandbox.password), timeout=10).json()["objects"]
+    fields = max(actions, key=lambda a: a["id"])["fields"]  # Recorded on the integration's import page by action processing.
+    assert fields["strive_member"] == str(member.pk) and json.loads(fields["former_data"]) == {"sms_opt_in": "yes"}
 
 
 def test_changes_on_each_side_and_no_echo(connection, sandbox, cast):

@@ -91,7 +91,7 @@ def test_settings_activation_progress_and_users_tab(cast, connection, sandbox):
     assert "bo@example.org" in skipped and "ann@example.org" not in skipped
 
     groups = client.get(url("strive:groups-simple", cast)).content.decode()
-    assert "Managed by the active ActionKit integration" in groups
+    assert "managed by the active ActionKit integration" in groups
     primary = Group.objects.get(kind="primary")
     client.post(url("strive:group-delete", cast, group_id=primary.pk))
     assert Group.objects.filter(pk=primary.pk).exists()

@@ -1,0 +1,53 @@
+"""The user poll under ActionKit's 1000 records/minute limit: budget utilization and 429s.
+
+Reproduce: `.venv/bin/python bench/members_ratelimit.py --seconds 180` (SQLite in a temp dir). The sandbox enforces
+1000 records per rolling minute (answering 429 beyond it); the connection's shared throttle has the same budget.
+One poll runs for the given time over more users than fit in it; utilization is the records ActionKit served
+divided by what the budget allowed in that time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+
+from members_common import activated_connection, control, django_setup, start_sandbox
+
+BUDGET = 1000  # records per minute
+
+
+def run(seconds: float, users: int) -> dict:
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        proc, host = start_sandbox(tmp)
+        try:
+            control(host, "POST", "seed", json={"users": users})
+            control(host, "POST", "limits", json={"per_minute": BUDGET, "max_concurrent": 4})
+            django_setup(tmp=tmp, insecure_host=host, records_per_minute=BUDGET)
+            from strive.services.polls import users_poll
+
+            connection = activated_connection(host)
+            before = control(host, "GET", "stats")
+            started = time.monotonic()
+            result = users_poll(connection_id=connection.pk, time_budget=seconds)
+            elapsed = time.monotonic() - started
+            after = control(host, "GET", "stats")
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+    records = result.phones + result.users
+    allowed = BUDGET * elapsed / 60
+    return {"seconds": round(elapsed, 1), "status": result.status, "phones": result.phones, "users": result.users,
+            "records": records, "budget_records": round(allowed), "utilization": round(records / allowed, 3),
+            "requests": after["requests"] - before["requests"], "429s": after["429s_served"] - before["429s_served"]}
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=180)
+    parser.add_argument("--users", type=int, default=20000)
+    args = parser.parse_args()
+    print(json.dumps(run(args.seconds, args.users)))
