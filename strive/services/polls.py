@@ -19,6 +19,7 @@ from django.utils import timezone
 from actionkit import errors
 from actionkit.factory import client_for
 from integrations.models import Connection, SyncCursor
+from integrations.services.deliveries import connection_halt
 from integrations.services.leases import lease, lease_renew
 from strive import akapi
 from strive.services.config import sync_settings
@@ -38,7 +39,8 @@ def overlap() -> timedelta:
 
 @dataclass
 class PollResult:
-    status: str  # "done", "more" (time budget used; run again), "busy" (another poll holds the lease), "off", "throttled"
+    status: str  # done | more (time budget used; run again) | busy (another poll holds the lease) | off | throttled
+    # | halted (credentials refused) | error (ActionKit failed; the next tick resumes from the cursor)
     users: int = 0
     phones: int = 0
     retry_after: float | None = None
@@ -59,6 +61,13 @@ def users_poll(*, connection_id: int, time_budget: float = 480.0) -> PollResult:
             run.stream(STREAM_USERS)
         except errors.ActionKitRateLimited as exc:
             return PollResult("throttled", run.users, run.phones, retry_after=exc.retry_after or 30.0)
+        except errors.ActionKitUnauthorized as exc:
+            connection_halt(connection=connection, reason=f"{exc.message} Reconnect with valid staff credentials.")
+            return PollResult("halted", run.users, run.phones)
+        except (errors.ActionKitTransient, errors.ActionKitRejected) as exc:
+            # The cursor holds every finished page; the next tick (10 minutes) resumes after it.
+            logger.warning("strive.poll.failed", extra={"connection_id": connection.pk, "reason": exc.message})
+            return PollResult("error", run.users, run.phones)
         except _OutOfTime:
             return PollResult("more", run.users, run.phones)
         finally:

@@ -111,3 +111,26 @@ def test_sync_accounts_off_stops_everything_and_keeps_data_then_on_resumes(conne
     member.refresh_from_db()
     assert member.last_name == "Offline"
     assert MemberLink.objects.filter(connection=connection).count() == 1
+
+
+def test_refused_credentials_halt_and_errors_resume_later(connection, sandbox, cast):
+    ak_user(sandbox, "one@example.org")
+    connection.config = {**connection.config, "sync_accounts": True}
+    connection.save()
+    sandbox.inject("500", count=1)
+    assert users_poll(connection_id=connection.pk).status == "error"
+    assert users_poll(connection_id=connection.pk).status == "done"
+    assert ScannedUser.objects.filter(status="synced").count() == 1
+    sandbox.inject("401", count=1)
+    assert users_poll(connection_id=connection.pk).status == "halted"
+    connection.refresh_from_db()
+    assert connection.halted and "Reconnect" in connection.status_reason
+    assert users_poll(connection_id=connection.pk).status == "off"
+
+
+def test_poll_all_fans_out_to_active_integrations_only(connection, sandbox, cast):
+    from strive.tasks import poll_all
+
+    assert poll_all() == 0  # Connected, but Sync Accounts is off.
+    sync_activate(connection=connection, actor=cast.alice)
+    assert poll_all() == 1
