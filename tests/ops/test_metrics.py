@@ -91,3 +91,18 @@ def test_exposition_escapes_label_values():
     gauge = Gauge("x", "help")
     gauge.add(1.5, name='a "quoted"\nvalue\\')
     assert render([gauge]).splitlines()[-1] == 'x{name="a \\"quoted\\"\\nvalue\\\\"} 1.5'
+
+
+@pytest.mark.django_db
+def test_metrics_report_rate_limit_utilization_from_the_shared_limiter(client, cast, metrics_settings):
+    from django.conf import settings
+
+    from integrations.ratelimit import throttle_for
+
+    conn = Connection.objects.create(entity=cast.entity_a, kind="actblue", host="util.example.org", records_per_minute=100)
+    throttle = throttle_for(key=f"connection:{conn.pk}", per_minute=100, host=conn.host,
+                            max_concurrent=settings.ACTIONKIT_MAX_CONCURRENT_PER_HOST)
+    before = throttle.utilization()  # Test databases reuse ids, and the limiter's state outlives a test run.
+    throttle.acquire(25)  # What a client does before sending 25 records.
+    samples = _samples(_scrape(client).content.decode())
+    assert samples[f'akbridge_rate_limit_utilization{{connection_id="{conn.pk}",kind="actblue"}}'] == pytest.approx(before + 0.25)
