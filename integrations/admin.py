@@ -50,6 +50,17 @@ class ConnectionAdmin(admin.ModelAdmin):
     exclude = ["secrets"]  # Never shown, not even to operators.
     readonly_fields = ["entity", "kind", "created_by", "created_at", "connected_at", "disconnected_at", "first_failure_at",
                        "last_success_at", "consecutive_failures"]
+    actions = ["retry_dead"]
+
+    @admin.action(description="Retry all dead deliveries (same as manage.py deliveries_replay)")
+    def retry_dead(self, request, queryset):
+        count = 0
+        for connection in queryset:
+            for delivery in Delivery.objects.filter(connection=connection, status=Delivery.Status.DEAD).select_related(
+                    "connection__entity").iterator(chunk_size=500):
+                delivery_retry(delivery=delivery, actor=request.user)
+                count += 1
+        messages.success(request, f"Queued {count} dead deliveries to send again.")
 
 
 class AttemptInline(admin.TabularInline):

@@ -58,3 +58,20 @@ def test_entity_pause_and_resume(cast, capsys):
     assert list(AuditEvent.objects.filter(entity=cast.entity_a).values_list("action", flat=True)) == ["entity.resumed", "entity.paused"]
     with pytest.raises(CommandError):
         call_command("entity_pause", "nope")
+
+
+@pytest.mark.django_db
+def test_the_admin_retries_a_connections_dead_deliveries(connection):
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    operator = get_user_model().objects.create_superuser(username="op", password="op-password-123")
+    client = Client()
+    client.force_login(operator)
+    for i in range(3):
+        Delivery.objects.create(connection=connection, key=f"d{i}", event_type="contribution", status="dead")
+    Delivery.objects.create(connection=connection, key="ok", event_type="contribution", status="succeeded")
+    response = client.post("/admin/integrations/connection/", {"action": "retry_dead", "_selected_action": [connection.pk]},
+                           follow=True)
+    assert "Queued 3 dead deliveries" in response.content.decode()
+    assert list(Delivery.objects.order_by("key").values_list("status", flat=True)) == ["pending"] * 3 + ["succeeded"]
