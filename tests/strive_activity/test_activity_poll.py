@@ -121,3 +121,18 @@ def test_long_listings_re_anchor_on_time_and_lose_nothing(fake_ak):
     assert set(read) == set(range(1, 26))
     assert sum(1 for c in fake_ak.calls if c.startswith("actions")) > 5
     assert len(read) < 25 * 2
+
+
+def test_prefetching_keeps_order_and_raises_the_readers_error():
+    from strive.activity.services.reading import prefetched
+
+    assert list(prefetched(iter(range(5000)), depth=10)) == list(range(5000))
+
+    def failing():
+        yield 1
+        raise RuntimeError("ActionKit went away")
+
+    reader = prefetched(failing())
+    assert next(reader) == 1
+    with pytest.raises(RuntimeError, match="went away"):
+        next(reader)

@@ -93,7 +93,8 @@ def _claim(*, connection: Connection, ak_ids: list[int], members: dict) -> list[
     token = f"claim:{uuid.uuid4().hex}"
     Action.objects.filter(connection=connection, ak_id__in=ak_ids, processed_at__isnull=True).update(
         processed_at=timezone.now(), outcome=token)
-    claimed = list(Action.objects.filter(connection=connection, ak_id__in=ak_ids, outcome=token))
+    claimed = list(Action.objects.filter(connection=connection, ak_id__in=ak_ids, outcome=token).only(
+        "pk", "ak_id", "page_id", "ak_user_id", "member_id", "fields", "ak_created_at", "outcome"))
     # A row stored earlier (say by a webhook whose task died) may predate its member's creation.
     stale = [a for a in claimed if members.get(a.ak_user_id) and a.member_id != members[a.ak_user_id]]
     for action in stale:

@@ -95,14 +95,14 @@ def page_unsync(*, page: Page, actor) -> Page:
 def page_import(*, page_id: int, client) -> int:
     """Every past action of one page, through the live path: the same keys, so the poll and webhook collapse."""
     from strive.activity.services.actions import actions_ingest
-    from strive.activity.services.reading import actions_read
+    from strive.activity.services.reading import actions_read, prefetched
 
     page = Page.objects.select_related("connection").filter(pk=page_id, synced=True).first()
     if page is None:
         return 0
     total, cache = 0, {}
     pages = {page.ak_id: page}
-    for items in batched(actions_read(client, since=None, page_ids=[page.ak_id]), BATCH):
+    for items in batched(prefetched(actions_read(client, since=None, page_ids=[page.ak_id])), BATCH):
         stats = actions_ingest(connection=page.connection, items=items, source="import", client=client,
                                pages=pages, member_cache=cache)
         total += stats.received

@@ -12,7 +12,7 @@ from integrations.services.leases import lease
 from strive.activity.models import Page
 from strive.activity.services.actions import IngestStats, actions_ingest, synced_pages
 from strive.activity.services.pages import BATCH, POLL_OVERLAP, batched, cursor_get, pages_pull
-from strive.activity.services.reading import actions_read
+from strive.activity.services.reading import actions_read, prefetched
 from strive.activity.services.usergroups import usergroups_refresh
 from strive.activity.services.webhooks import webhook_events_drain
 
@@ -60,7 +60,7 @@ def actions_poll(*, connection: Connection, client) -> IngestStats:
     cursor = cursor_get(connection=connection, stream="actions")
     since = _actions_since(connection=connection, cursor=cursor)
     started, cache = timezone.now(), {}
-    for items in batched(actions_read(client, since=since, page_ids=sorted(pages)), BATCH):
+    for items in batched(prefetched(actions_read(client, since=since, page_ids=sorted(pages))), BATCH):
         stats.add(actions_ingest(connection=connection, items=items, source="poll", client=client,
                                  pages=pages, member_cache=cache))
         newest = max((a.updated_at for a in items if a.updated_at), default=None)

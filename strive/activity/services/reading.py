@@ -33,3 +33,44 @@ def actions_read(client, *, since: datetime | None, page_ids: list[int], window:
         else:
             return
         since = last
+
+
+_DONE = object()
+
+
+def prefetched(iterator: Iterator, *, depth: int = 1_000) -> Iterator:
+    """Read ahead in a thread while the caller writes to the database: ActionKit's latency and our inserts overlap.
+
+    The thread only does HTTP (the client and its throttle, never the ORM). An error in it is raised here, in
+    order; if the caller stops early, the thread notices within a second and ends.
+    """
+    import queue
+    import threading
+
+    buffer: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def pump() -> None:
+        try:
+            for item in iterator:
+                while not stop.is_set():
+                    try:
+                        buffer.put(item, timeout=1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            buffer.put(_DONE)
+        except BaseException as exc:  # Handed to the consumer, which raises it.
+            buffer.put(exc)
+
+    thread = threading.Thread(target=pump, name="activity-prefetch", daemon=True)
+    thread.start()
+    try:
+        while (item := buffer.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()

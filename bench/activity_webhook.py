@@ -1,0 +1,141 @@
+"""The page-webhook receiver under gunicorn on loopback: 50 concurrent clients posting distinct actions.
+
+Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_activity REDIS_URL=redis://127.0.0.1:6379/14 \
+     .venv/bin/python bench/activity_webhook.py [--clients 50 --seconds 20 --workers 5 --rate 300]
+
+Two runs, each request a new action id (so every one is a real insert plus a task publish to the broker):
+  closed loop  50 clients each send the next request when the last answer arrives: the most the server absorbs;
+  open loop    50 clients share a fixed offered rate (--rate req/s); latency counts from the scheduled send time,
+               so a stalled server cannot hide its queueing (no coordinated omission).
+Afterwards it checks that the stored event count equals the 2xx count (nothing lost, nothing doubled).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing
+import os
+import subprocess
+import sys
+import time
+from urllib.parse import urlparse
+
+from activity_common import ROOT, bench_connection, django_setup, free_port, tmpdir, wait_http
+
+PROCESSES = 5  # Client processes; the clients are threads spread over them, so the GIL is not the limit.
+
+
+def _client_proc(args) -> list[tuple[float, int]]:
+    import threading
+
+    url, first_id, threads, seconds, rate_per_thread, start_at = args
+    parsed = urlparse(url)
+    results: list[tuple[float, int]] = []
+    lock = threading.Lock()
+
+    def run(index: int) -> None:
+        own: list[tuple[float, int]] = []
+        next_id = first_id + index * 10_000_000
+        interval = 1.0 / rate_per_thread if rate_per_thread else 0.0
+        scheduled = start_at + (index / max(threads, 1)) * interval
+        end = start_at + seconds
+        while True:
+            if interval:
+                now = time.time()
+                if scheduled > now:
+                    time.sleep(scheduled - now)
+                sent_at = scheduled
+                scheduled += interval
+            else:
+                sent_at = time.time()
+            if sent_at >= end:
+                break
+            next_id += 1
+            body = json.dumps({"id": next_id, "page": "/rest/v1/petitionpage/1/", "user": f"/rest/v1/user/{next_id}/",
+                               "fields": {"comment": "bench"}})
+            conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=10)
+            try:
+                conn.request("POST", parsed.path, body=body, headers={"Content-Type": "application/json"})
+                status = conn.getresponse().status
+            except OSError:
+                status = 0
+            finally:
+                conn.close()
+            own.append((time.time() - sent_at, status))
+        with lock:
+            results.extend(own)
+
+    workers = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return results
+
+
+def load(url: str, *, clients: int, seconds: float, rate: float | None, base_id: int) -> dict:
+    per_proc = clients // PROCESSES
+    start_at = time.time() + 1.0
+    rate_per_thread = (rate / clients) if rate else None
+    jobs = [(url, base_id + p * 100_000_000, per_proc, seconds, rate_per_thread, start_at) for p in range(PROCESSES)]
+    with multiprocessing.Pool(PROCESSES) as pool:
+        results = [r for chunk in pool.map(_client_proc, jobs) for r in chunk]
+    latencies = sorted(lat for lat, _ in results)
+    ok = sum(1 for _, status in results if 200 <= status < 300)
+    return {"requests": len(results), "ok": ok, "rps": len(results) / seconds,
+            "p50": latencies[len(latencies) // 2] * 1000, "p99": latencies[int(len(latencies) * 0.99)] * 1000,
+            "max": latencies[-1] * 1000, "errors": len(results) - ok}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--workers", type=int, default=5)
+    parser.add_argument("--rate", type=float, default=300)
+    args = parser.parse_args()
+    tmp = tmpdir()
+    django_setup(tmp=tmp, insecure_host="127.0.0.1:1")
+    from strive.activity.models import WebhookEvent
+    from strive.activity.services.webhooks import webhook_path
+
+    connection = bench_connection(host="127.0.0.1:1", slug="bench-activity-webhook")
+    port = free_port()
+    env = {**os.environ, "DEBUG": "0", "PYTHONUNBUFFERED": "1"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers",
+         str(args.workers), "--log-level", "warning"], cwd=ROOT, env=env,
+        stdout=open(tmp / "gunicorn.log", "wb"), stderr=subprocess.STDOUT)  # noqa: SIM115
+    try:
+        wait_http(f"http://127.0.0.1:{port}/healthz")
+        url = f"http://127.0.0.1:{port}{webhook_path(connection=connection)}"
+        closed = load(url, clients=args.clients, seconds=args.seconds, rate=None, base_id=1)
+        opened = load(url, clients=args.clients, seconds=args.seconds, rate=args.rate, base_id=5_000_000_000)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    stored = WebhookEvent.objects.filter(connection=connection).count()
+    print(f"gunicorn sync workers: {args.workers}; clients: {args.clients}; {args.seconds:.0f} s per run")
+    print("| run | requests | 2xx | errors | req/s | p50 ms | p99 ms | max ms |\n|---|---:|---:|---:|---:|---:|---:|---:|")
+    for label, r in (("closed loop", closed), (f"open loop, {args.rate:.0f} req/s offered", opened)):
+        print(f"| {label} | {r['requests']:,} | {r['ok']:,} | {r['errors']} | {r['rps']:,.0f} | {r['p50']:.1f} | "
+              f"{r['p99']:.1f} | {r['max']:.1f} |")
+    print(f"events stored: {stored:,}; 2xx answers: {closed['ok'] + opened['ok']:,}")
+    _purge_broker()
+
+
+def _purge_broker() -> None:
+    """No worker runs here: drop the queued processing tasks so they do not land on someone's real worker."""
+    from config.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.default_channel.queue_purge("polls")
+    except Exception:
+        pass
+
+
+if __name__ == "__main__":
+    main()
