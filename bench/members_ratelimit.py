@@ -27,8 +27,19 @@ def run(seconds: float, users: int) -> dict:
             control(host, "POST", "seed", json={"users": users})
             control(host, "POST", "limits", json={"per_minute": BUDGET, "max_concurrent": 4})
             django_setup(tmp=tmp, insecure_host=host, records_per_minute=BUDGET)
+            from actionkit.http import BaseClient
             from strive.services.polls import users_poll
 
+            served: list[tuple[float, int]] = []  # (time the response arrived, records ActionKit counted)
+            original = BaseClient._request
+
+            def counted(self, *args, **kwargs):
+                response = original(self, *args, **kwargs)
+                body = response.body if isinstance(response.body, dict) else {}
+                served.append((time.monotonic(), len(body.get("objects") or []) or 1))
+                return response
+
+            BaseClient._request = counted
             connection = activated_connection(host)
             before = control(host, "GET", "stats")
             started = time.monotonic()
@@ -38,11 +49,19 @@ def run(seconds: float, users: int) -> dict:
         finally:
             proc.terminate()
             proc.wait(timeout=10)
-    records = result.phones + result.users
+    records = sum(n for _, n in served)
     allowed = BUDGET * elapsed / 60
+    window = _best_minute(served, started)
     return {"seconds": round(elapsed, 1), "status": result.status, "phones": result.phones, "users": result.users,
-            "records": records, "budget_records": round(allowed), "utilization": round(records / allowed, 3),
+            "records_served": records, "budget_records": round(allowed), "utilization": round(records / allowed, 3),
+            "steady_minute_records": window, "steady_minute_utilization": round(window / BUDGET, 3),
             "requests": after["requests"] - before["requests"], "429s": after["429s_served"] - before["429s_served"]}
+
+
+def _best_minute(served: list[tuple[float, int]], started: float) -> int:
+    """Records served in the last full minute of the run (after the first minute's ramp)."""
+    end = served[-1][0] if served else started
+    return sum(n for at, n in served if end - 60 < at <= end)
 
 
 if __name__ == "__main__":

@@ -75,11 +75,11 @@ def users_poll(*, connection_id: int, time_budget: float = 480.0) -> PollResult:
         return PollResult("done", run.users, run.phones)
 
 
-HEADROOM = 0.97  # Share of the records-per-minute budget the poll reserves against.
+HEADROOM = 0.98  # Share of the records-per-minute budget the poll reserves against.
 
 
 def _poll_client(connection):
-    """The shared client and throttle, reserving 3% below the budget: ActionKit counts a page when it is served,
+    """The shared client and throttle, reserving 2% below the budget: ActionKit counts a page when it is served,
     the limiter when it starts, so a page that takes a second or two could otherwise land one window early (a 429)."""
     client = client_for(connection)
     if client.throttle is not None and client.throttle.per_minute:
