@@ -25,8 +25,9 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def chromium_browser():
+    """One browser per test: Playwright's event loop must not outlive the test that needs it."""
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API keeps an event loop running in this thread, so Django's ORM calls from the test would
