@@ -7,7 +7,7 @@ import phonenumbers
 DEFAULT_REGION = "US"  # A number without a country code is read as a US number.
 
 
-@lru_cache(maxsize=100_000)  # Parsing costs ~0.2 ms; a poll sees each number twice (phone pass, then user pass).
+@lru_cache(maxsize=10_000)  # Parsing costs ~0.2 ms; incremental polls see the same numbers again. Bounded.
 def phone_to_e164(raw: str | None, *, region: str = DEFAULT_REGION) -> str | None:
     """'(202) 555-0101', '202.555.0101', '+1 202 555 0101', '1-202-555-0101' -> '+12025550101'; None if not a number."""
     text = (raw or "").strip()
