@@ -5,7 +5,7 @@ import json
 from actionkit import errors
 from actionkit.factory import client_for
 from integrations.registry import Outcome
-from strive.models import Member, MemberLink
+from strive.models import Member, MemberLink, ScannedUser
 from strive.services.config import IMPORT_PAGE_TITLE, sync_settings
 
 
@@ -51,6 +51,9 @@ def outcome_for_error(exc: Exception, payload: dict) -> Outcome:
     if isinstance(exc, errors.ActionKitRejected):
         if payload.get("ak_user_id") is None:
             _member_error(payload, f"ActionKit refused to create the user: {exc.message}")
+        else:  # Shown on the Users tab until the next successful sync of this user.
+            ScannedUser.objects.filter(member_id=payload["member_id"], ak_user_id=payload["ak_user_id"]).update(
+                status=ScannedUser.Status.ERROR, reason=f"ActionKit refused our update: {exc.message}"[:300])
         return Outcome(Outcome.PERMANENT, status_code=exc.status_code, detail=exc.message)
     if isinstance(exc, errors.ActionKitError):
         return Outcome(Outcome.RETRYABLE, status_code=exc.status_code, detail=exc.message)

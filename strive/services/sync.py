@@ -77,7 +77,11 @@ def users_sync_batch(*, connection, users: list[dict], phones: dict[int, list[di
         work.append((user, row, phone_pick(_stored_phones(row), batch.settings.phone_types)))
     _load_members(batch, {phone for _, _, phone in work if phone})
     for user, row, phone in work:
-        _sync_user(batch, user, row, phone)
+        try:
+            _sync_user(batch, user, row, phone)
+        except (AttributeError, TypeError, ValueError, KeyError) as exc:  # Malformed data; the rest still syncs.
+            row.status = ScannedUser.Status.ERROR
+            row.reason = f"Could not read this user: {type(exc).__name__}: {exc}"[:300]
     rows = [row for _, row, _ in work]
     _save(batch, rows)
     return _result(batch, rows)

@@ -108,3 +108,18 @@ def test_create_users_adding_to_the_primary_group_creates_the_ak_user(connection
     unseen.refresh_from_db()
     assert "already has a user" in unseen.ak_sync_error
     assert Delivery.objects.get(source_id=unseen.pk).status == "dead"
+
+
+def test_bad_user_data_is_an_error_on_the_users_tab_and_the_page_still_syncs(connection, cast):
+    from strive.services.sync import users_sync_batch
+
+    connection.config = {**connection.config, "sync_accounts": True}
+    connection.save()
+    good = {"id": 7, "email": "g@example.org", "fields": {"sms_opt_in": "yes"}, "updated_at": "2026-01-01T00:00:00"}
+    bad = {"id": 8, "email": "b@example.org", "fields": ["not", "an", "object"], "updated_at": "2026-01-01T00:00:00"}
+    phones = {7: [{"id": 1, "type": "mobile", "phone": "202-555-0107"}], 8: [{"id": 2, "type": "mobile", "phone": "202-555-0108"}]}
+    result = users_sync_batch(connection=connection, users=[good, bad], phones=phones)
+    assert result.synced == 1
+    statuses = dict(ScannedUser.objects.values_list("ak_user_id", "status"))
+    assert statuses == {7: "synced", 8: "error"}
+    assert "Could not read this user" in ScannedUser.objects.get(ak_user_id=8).reason
