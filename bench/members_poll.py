@@ -47,6 +47,17 @@ def _measure(host: str, users: int) -> dict:
         return result
 
     polls._Run._process = sampled
+    stream_seconds: dict[str, float] = {}
+    original_stream = polls._Run.stream
+
+    def timed(self, name):
+        begin = time.perf_counter()
+        try:
+            return original_stream(self, name)
+        finally:
+            stream_seconds[name] = round(time.perf_counter() - begin, 2)
+
+    polls._Run.stream = timed
     started = time.perf_counter()
     result = polls.users_poll(connection_id=connection.pk, time_budget=3600)
     elapsed = time.perf_counter() - started
@@ -55,6 +66,7 @@ def _measure(host: str, users: int) -> dict:
     quarter = max(1, len(samples) // 4)
     return {"users": users, "status": result.status, "scanned": scanned, "synced": synced, "phones": result.phones,
             "seconds": round(elapsed, 2), "users_per_second": round(users / elapsed),
+            "phone_pass_seconds": stream_seconds.get("phones"), "user_pass_seconds": stream_seconds.get("users"),
             "rss_mb_after_first_quarter": round(samples[quarter - 1], 1), "rss_mb_end": round(samples[-1], 1),
             "rss_mb_max": round(max(samples), 1)}
 
