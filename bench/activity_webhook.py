@@ -95,6 +95,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--workers", type=int, default=5)
     parser.add_argument("--rate", type=float, default=300)
+    parser.add_argument("--threads", type=int, default=1, help="> 1 runs gunicorn's gthread workers")
     args = parser.parse_args()
     tmp = tmpdir()
     django_setup(tmp=tmp, insecure_host="127.0.0.1:1")
@@ -106,7 +107,8 @@ def main() -> None:
     env = {**os.environ, "DEBUG": "0", "PYTHONUNBUFFERED": "1"}
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers",
-         str(args.workers), "--log-level", "warning"], cwd=ROOT, env=env,
+         str(args.workers), "--log-level", "warning",
+         *(["--worker-class", "gthread", "--threads", str(args.threads)] if args.threads > 1 else [])], cwd=ROOT, env=env,
         stdout=open(tmp / "gunicorn.log", "wb"), stderr=subprocess.STDOUT)  # noqa: SIM115
     try:
         wait_http(f"http://127.0.0.1:{port}/healthz")
@@ -117,7 +119,8 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=20)
     stored = WebhookEvent.objects.filter(connection=connection).count()
-    print(f"gunicorn sync workers: {args.workers}; clients: {args.clients}; {args.seconds:.0f} s per run")
+    kind = f"gthread x{args.threads}" if args.threads > 1 else "sync"
+    print(f"gunicorn {kind} workers: {args.workers}; clients: {args.clients}; {args.seconds:.0f} s per run")
     print("| run | requests | 2xx | errors | req/s | p50 ms | p99 ms | max ms |\n|---|---:|---:|---:|---:|---:|---:|---:|")
     for label, r in (("closed loop", closed), (f"open loop, {args.rate:.0f} req/s offered", opened)):
         print(f"| {label} | {r['requests']:,} | {r['ok']:,} | {r['errors']} | {r['rps']:,.0f} | {r['p50']:.1f} | "

@@ -18,6 +18,7 @@ from strive.activity.mapping import ActionIn, webhook_body_to_action
 from strive.activity.models import WebhookEvent, WebhookSecret
 
 TOKEN_BYTES = 32
+DRAIN_DEBOUNCE_SECONDS = 1  # Bodies arriving within this window share one processing task.
 WEBHOOK_BATCH = 500  # Events taken per run; the rest stay for the next run, which each new event queues.
 
 
@@ -62,15 +63,31 @@ def webhook_authenticate(*, connection_id: int, token: str) -> Connection | None
 
 def webhook_receive(*, connection: Connection, action: ActionIn, payload: dict) -> bool:
     """Store the body once per ActionKit action id and queue its processing. Returns False for a repeat."""
-    from strive.activity.tasks import webhook_events_process
-
     try:
         with transaction.atomic():
             WebhookEvent.objects.create(connection=connection, ak_action_id=action.ak_id, payload=payload)
-            transaction.on_commit(partial(webhook_events_process.delay, connection.pk))
+            transaction.on_commit(partial(_drain_soon, connection.pk))
     except IntegrityError:
         return False  # ActionKit retried, or the same action was posted twice: the first copy is enough.
     return True
+
+
+def _drain_soon(connection_id: int) -> None:
+    """Queue one drain per connection per DRAIN_DEBOUNCE_SECONDS instead of one task per request.
+
+    The first body in a window sets a short-lived key and schedules a drain for just after the key expires, so
+    every body committed while the key lived is already in the table when the drain reads it. Inline (eager)
+    task runs have nothing to batch and go straight through. A lost drain is caught by the next poll.
+    """
+    from django.core.cache import cache
+
+    from config.celery import app
+    from strive.activity.tasks import webhook_events_process
+
+    if app.conf.task_always_eager:
+        webhook_events_process.delay(connection_id)
+    elif cache.add(f"strive-activity:drain:{connection_id}", 1, timeout=DRAIN_DEBOUNCE_SECONDS):
+        webhook_events_process.apply_async((connection_id,), countdown=DRAIN_DEBOUNCE_SECONDS + 1)
 
 
 def webhook_events_drain(*, connection: Connection, client, limit: int = WEBHOOK_BATCH) -> tuple[int, bool]:
