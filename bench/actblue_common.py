@@ -60,7 +60,7 @@ def setup_env(*, insecure_host: str = "", fresh: bool = True) -> dict:
            "REDIS_URL": os.environ.get("REDIS_URL", DEFAULT_REDIS),
            "VAR_DIR": os.environ.get("BENCH_VAR_DIR", str(ROOT / "var" / "bench-actblue")),
            "ACTIONKIT_INSECURE_HOSTS": insecure_host, "DJANGO_SETTINGS_MODULE": "config.settings",
-           "PYTHONUNBUFFERED": "1"}
+           "PYTHONUNBUFFERED": "1", "DEBUG": "0"}  # As in production: DEBUG keeps every SQL string in memory.
     if not env["DATABASE_URL"].startswith("postgres"):
         raise SystemExit("These benchmarks need PostgreSQL: set DATABASE_URL=postgres://...")
     os.environ.update(env)

@@ -56,7 +56,6 @@ def main() -> None:
     from django.contrib.auth import get_user_model
     from django.db import connection as db
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
     from integrations.models import Delivery, Membership
@@ -68,14 +67,22 @@ def main() -> None:
     client.force_login(user)
     url = reverse("actblue:detail", kwargs={"entity_slug": entity.slug})
     middle = Delivery.objects.order_by("-id").values_list("id", flat=True)[args.count // 2]
-    with CaptureQueriesContext(db) as queries:
-        client.get(url)
+    queries = []
+
+    def record(execute, sql, params, many, context):
+        queries.append({"sql": sql})
+        return execute(sql, params, many, context)
+
+    with db.execute_wrapper(record):
+        status = client.get(url).status_code
     for label, target in (("first page", url), ("deep page", f"{url}?before={middle}")):
         times = measure(client, target, args.runs)
         p95 = sorted(times)[int(len(times) * 0.95) - 1]
         print(f"{label}: median {statistics.median(times):.1f} ms, p95 {p95:.1f} ms, max {max(times):.1f} ms "
               f"over {args.runs} renders with {Delivery.objects.count():,} deliveries")
-    print(f"queries per render: {len(queries)}")
+    print(f"queries per render: {len(queries)} (status {status})")
+    for query in queries:
+        print("  ", query["sql"][:150])
 
 
 if __name__ == "__main__":
