@@ -10,7 +10,7 @@ TABS = (
     ("actionfield-groups", "ActionField Groups"),
     ("usergroups", "Usergroups"),
     ("outbox", "Outbox"),
-    ("settings", "Webhook & polls"),
+    ("webhook", "Webhook & polls"),
 )
 
 
@@ -27,5 +27,8 @@ def with_connection(view):
     return wrapper
 
 
-def context(entity, connection, tab: str, **extra) -> dict:
-    return {"entity": entity, "connection": connection, "tabs": TABS, "tab": tab, **extra}
+def context(request, entity, connection, tab: str, **extra) -> dict:
+    """The integration details page's frame (its tabs include ours, see apps.py) plus this tab's own keys."""
+    from strive.views.detail import detail_context
+
+    return {**detail_context(request, entity, active_tab=tab, connection=connection), "tab": tab, **extra}

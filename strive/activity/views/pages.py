@@ -18,7 +18,7 @@ def pages_page(request, entity, connection):
     rows, next_before = selectors.keyset(selectors.page_list(connection=connection, q=q, synced=synced),
                                          before=request.GET.get("before"))
     return render(request, "strive/activity/pages.html", context(
-        entity, connection, "pages", pages=rows, next_before=next_before, q=q, synced=synced,
+        request, entity, connection, "pages", pages=rows, next_before=next_before, q=q, synced=synced,
         total=Page.objects.filter(connection=connection).count()))
 
 
@@ -58,7 +58,7 @@ def page_automation(request, entity, connection, page_id: int):
             return redirect("strive_activity:page-automation", entity_slug=entity.slug, page_id=page.pk)
     runs = page.automation.runs.select_related("message").order_by("-pk")[:20] if current else []
     return render(request, "strive/activity/automation.html", context(
-        entity, connection, "pages", page=page, form=form, automation=current, runs=runs))
+        request, entity, connection, "pages", page=page, form=form, automation=current, runs=runs))
 
 
 @entity_view(methods=("GET",))
@@ -69,5 +69,5 @@ def actions_page(request, entity, connection):
                                          before=request.GET.get("before"))
     synced = Page.objects.filter(connection=connection, synced=True).order_by("name")
     return render(request, "strive/activity/actions.html", context(
-        entity, connection, "actions", actions=rows, next_before=next_before, q=q, page_id=page_id,
+        request, entity, connection, "actions", actions=rows, next_before=next_before, q=q, page_id=page_id,
         synced_pages=synced))

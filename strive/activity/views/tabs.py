@@ -23,7 +23,7 @@ def actionfield_groups(request, entity, connection):
         messages.success(request, f"Created “{rule.group.name}” with {size} member{'' if size == 1 else 's'}.")
         return redirect("strive_activity:actionfield-groups", entity_slug=entity.slug)
     return render(request, "strive/activity/actionfield_groups.html", context(
-        entity, connection, "actionfield-groups", form=form, rules=selectors.actionfield_group_list(
+        request, entity, connection, "actionfield-groups", form=form, rules=selectors.actionfield_group_list(
             connection=connection), field_names=names, show_form=request.method == "POST" or "add" in request.GET))
 
 
@@ -42,7 +42,7 @@ def actionfield_group_delete_view(request, entity, connection, rule_id: int):
 def usergroups_page(request, entity, connection):
     cursor = connection.cursors.filter(stream="pages").first()
     return render(request, "strive/activity/usergroups.html", context(
-        entity, connection, "usergroups", usergroups=selectors.usergroup_list(connection=connection),
+        request, entity, connection, "usergroups", usergroups=selectors.usergroup_list(connection=connection),
         last_poll=cursor.last_run_finished_at if cursor else None))
 
 
@@ -66,7 +66,7 @@ def usergroup_action(request, entity, connection, usergroup_id: int, action: str
 def outbox_page(request, entity, connection):
     rows, next_before = selectors.keyset(selectors.outbox_list(entity=entity), before=request.GET.get("before"))
     return render(request, "strive/activity/outbox.html", context(
-        entity, connection, "outbox", messages_=rows, next_before=next_before))
+        request, entity, connection, "outbox", messages_=rows, next_before=next_before))
 
 
 @entity_view()
@@ -85,4 +85,4 @@ def settings_page(request, entity, connection):
     url = request.build_absolute_uri(webhooks.webhook_path(connection=connection))
     cursors = {c.stream: c for c in connection.cursors.filter(stream__in=("pages", "actions"))}
     return render(request, "strive/activity/settings.html", context(
-        entity, connection, "settings", webhook_url=url, cursors=cursors, now=timezone.now()))
+        request, entity, connection, "webhook", webhook_url=url, cursors=cursors, now=timezone.now()))
