@@ -73,7 +73,8 @@ def _fill(rows: int, engine: str) -> float:
             f"CASE WHEN g % 10 = 0 THEN 'backfill' ELSE 'live' END, '{{}}', '{{}}', {status}, 1, {minus}, '', '', {now} "
             f"FROM ({series}) AS rows")
         if engine == "postgres":
-            cursor.execute("ANALYZE integrations_delivery")
+            # Steady state: autovacuum keeps the visibility map current, which is what makes the counts index-only.
+            cursor.execute("VACUUM ANALYZE integrations_delivery")
         else:
             cursor.execute("ANALYZE")
     return time.monotonic() - started
@@ -92,7 +93,7 @@ def main() -> None:
 
         fill = _fill(args.rows, args.engine)
         timings = {}
-        for name, fn in [("deliveries by status (GROUP BY)", metrics.deliveries_by_status),
+        for name, fn in [("deliveries by status (one COUNT per status)", metrics.deliveries_by_status),
                          ("oldest due per lane (index seeks)", lambda: metrics.oldest_due_age(metrics.timezone.now())),
                          ("whole /metrics text", metrics.collect)]:
             runs = []

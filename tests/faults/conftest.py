@@ -49,7 +49,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 
 
 class ProbeWorker(worker_plugin.WorkerProcess):
-    """The plugin's worker, started with `--include tests.faults.probe_kind` so it knows the probe kind."""
+    """The plugin's worker, started with `--include tests.faults.worker_include` so it knows the probe kind."""
 
     def start(self) -> ProbeWorker:
         import subprocess
@@ -57,7 +57,7 @@ class ProbeWorker(worker_plugin.WorkerProcess):
         self.log.parent.mkdir(parents=True, exist_ok=True)
         cmd = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", self.queues, "--concurrency",
                str(self.concurrency), "--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat",
-               "--include", "tests.faults.probe_kind"]
+               "--include", "tests.faults.worker_include"]
         out = open(self.log, "ab")  # noqa: SIM115 - kept open for the process lifetime.
         self.proc = subprocess.Popen(cmd, cwd=worker_plugin.ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
                                      start_new_session=True)
@@ -70,11 +70,20 @@ class ProbeWorker(worker_plugin.WorkerProcess):
         return self
 
 
+# Beat gives each periodic task an expiry of 0.9 x its interval; at the plugin's 2 s sweep interval a busy machine
+# lets sweeps expire in the broker before a worker takes them. 5 s keeps recovery quick and the sweeps alive.
+FAULT_TIMINGS = {"SWEEP_INTERVAL_SECONDS": "5"}
+
+
 @pytest.fixture
 def fault_worker(celery_worker, monkeypatch):
     """`celery_worker`, but every worker it starts loads the probe kind."""
     monkeypatch.setattr(worker_plugin, "WorkerProcess", ProbeWorker)
-    return celery_worker
+
+    def start(*, env: dict | None = None, **kwargs):
+        return celery_worker(env={**FAULT_TIMINGS, **(env or {})}, **kwargs)
+
+    return start
 
 
 class Probe:

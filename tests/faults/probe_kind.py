@@ -1,9 +1,10 @@
 """A test-only integration kind that sends each outbox row to the sandbox's ActBlue endpoint with the real client.
 
 The fault suite drives the hub's generic outbox through it, so the same worker, sweeper, client, shared rate
-limiter and sandbox are exercised as by the contributions pipeline. The worker subprocess imports this module
-with `celery worker --include tests.faults.probe_kind`; only `integrations.registry` is imported at module level
-because Celery may import it before Django is set up.
+limiter and sandbox are exercised as by the contributions pipeline. The test process registers it only for the
+duration of a fault test (other suites' hub pages must not show its tile); the worker subprocess registers it with
+`celery worker --include tests.faults.worker_include`. Only `integrations.registry` is imported at module level
+because Celery may import the include before Django is set up.
 """
 
 from integrations.registry import Kind, Outcome, register_kind
@@ -35,6 +36,3 @@ KIND = Kind(slug=SLUG, title="Fault probe", description="Test-only: sends outbox
 
 def register() -> None:
     register_kind(KIND)
-
-
-register()
