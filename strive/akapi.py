@@ -8,12 +8,13 @@ from datetime import datetime
 
 from actionkit.client import API, _since_params
 from actionkit.errors import id_from_uri
+from actionkit.http import MAX_PAGE_SIZE
 
 
-def phones_updated_since(client, since: datetime | None) -> Iterator[dict]:
+def phones_updated_since(client, since: datetime | None, page_size: int = MAX_PAGE_SIZE) -> Iterator[dict]:
     """Phone rows in (updated_at, id) order, with the owning user's id: one request per 100 phones instead of one
     request per user."""
-    for phone in client._paginate(API + "phone/", _since_params(since)):
+    for phone in client._paginate(API + "phone/", _since_params(since), page_size=page_size):
         yield {**phone, "user_id": id_from_uri(phone.get("user"))}
 
 

@@ -28,7 +28,7 @@ from strive.services.sync import ak_time, users_sync_batch
 
 logger = logging.getLogger(__name__)
 
-PAGE = 100
+PAGE = 100  # ActionKit's largest page.
 LEASE_SECONDS = 180  # Renewed every page; a crashed poll frees the integration after this.
 STREAM_USERS, STREAM_PHONES = "users", "phones"
 
@@ -131,11 +131,12 @@ class _Run:
         """The next rows after the cursor: one HTTP page, unless every row on it was already processed (a run of
         rows sharing the cursor's timestamp), in which case the scan continues to the following page."""
         source = akapi.phones_updated_since if name == STREAM_PHONES else _users_since
-        raw = source(self.client, position)
+        size = page_size(self.client.throttle.per_minute if self.client.throttle else 0)
+        raw = source(self.client, position, size)
         while True:
-            chunk = list(islice(raw, PAGE))
+            chunk = list(islice(raw, size))
             fresh = [row for row in chunk if _is_new(row, position, seen)]
-            if fresh or len(chunk) < PAGE:
+            if fresh or len(chunk) < size:
                 return fresh
 
     def _process(self, name: str, cursor: SyncCursor, rows: list[dict], position) -> None:
@@ -158,8 +159,16 @@ def _advance(rows: list[dict], position, seen: set[int]):
     return last, at_last | (seen if last == position else set())
 
 
-def _users_since(client, since):
-    return client.users_updated_since(since)
+def _users_since(client, since, size: int):
+    return client.users_updated_since(since, page_size=size)
+
+
+def page_size(per_minute: int) -> int:
+    """The page size (≤ PAGE) that fills a minute's budget best: the limiter admits whole pages, so with 980
+    records a minute pages of 100 use 900 and pages of 98 use all 980."""
+    if not per_minute:
+        return PAGE
+    return max(range(PAGE, PAGE // 2 - 1, -1), key=lambda size: (per_minute // size) * size)
 
 
 def _is_new(row: dict, position, seen: set[int]) -> bool:

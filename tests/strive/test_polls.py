@@ -134,3 +134,8 @@ def test_poll_all_fans_out_to_active_integrations_only(connection, sandbox, cast
     assert poll_all() == 0  # Connected, but Sync Accounts is off.
     sync_activate(connection=connection, actor=cast.alice)
     assert poll_all() == 1
+
+
+@pytest.mark.parametrize(("per_minute", "size"), [(0, 100), (980, 98), (1000, 100), (4900, 100), (60, 60)])
+def test_page_size_fills_the_budget(per_minute, size):
+    assert poll_service.page_size(per_minute) == size
