@@ -5,10 +5,12 @@ on the Settings pane; regenerating it invalidates the old one at once and is aud
 """
 
 import hmac
+import json
 import secrets
 from functools import partial
 
 from django.db import IntegrityError, transaction
+from django.db import connection as db_connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -62,14 +64,21 @@ def webhook_authenticate(*, connection_id: int, token: str) -> Connection | None
 
 
 def webhook_receive(*, connection: Connection, action: ActionIn, payload: dict) -> bool:
-    """Store the body once per ActionKit action id and queue its processing. Returns False for a repeat."""
-    try:
-        with transaction.atomic():
-            WebhookEvent.objects.create(connection=connection, ak_action_id=action.ak_id, payload=payload)
-            transaction.on_commit(partial(_drain_soon, connection.pk))
-    except IntegrityError:
-        return False  # ActionKit retried, or the same action was posted twice: the first copy is enough.
-    return True
+    """Store the body once per ActionKit action id and queue its processing. Returns False for a repeat.
+
+    One INSERT .. ON CONFLICT DO NOTHING RETURNING statement (PostgreSQL, SQLite 3.35+): no transaction round
+    trips and no exception for ActionKit's retries, which keeps the receiver fast under load.
+    """
+    table = WebhookEvent._meta.db_table
+    with db_connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (connection_id, ak_action_id, payload, received_at, outcome) "  # noqa: S608
+            "VALUES (%s, %s, %s, %s, '') ON CONFLICT (connection_id, ak_action_id) DO NOTHING RETURNING id",
+            [connection.pk, action.ak_id, json.dumps(payload), timezone.now()])
+        inserted = cursor.fetchone() is not None
+    if inserted:
+        transaction.on_commit(partial(_drain_soon, connection.pk))
+    return inserted
 
 
 def _drain_soon(connection_id: int) -> None:
