@@ -26,6 +26,7 @@ CREATE INDEX IF NOT EXISTS user_updated ON user (updated_at, id);
 CREATE TABLE IF NOT EXISTS phone (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, type TEXT, phone TEXT,
   normalized_phone TEXT, source TEXT DEFAULT 'api', created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS phone_user ON phone (user_id);
+CREATE INDEX IF NOT EXISTS phone_updated ON phone (updated_at, id);
 CREATE TABLE IF NOT EXISTS alloweduserfield (name TEXT PRIMARY KEY, display_name TEXT, field_type TEXT DEFAULT 'text',
   created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS userfield (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, name TEXT NOT NULL,
