@@ -94,10 +94,6 @@ def test_the_beat_runs_the_poll_every_ten_minutes_on_the_polls_queue(settings):
     assert entry["options"]["queue"] == "polls"
 
 
-def _old(days: int) -> datetime:
-    return datetime.now(UTC) - timedelta(days=days)
-
-
 @pytest.mark.django_db
 def test_a_poll_takes_in_webhook_bodies_whose_task_was_lost(client, connection, synced_page, fake_ak,
                                                            django_capture_on_commit_callbacks):
@@ -136,3 +132,18 @@ def test_prefetching_keeps_order_and_raises_the_readers_error():
     assert next(reader) == 1
     with pytest.raises(RuntimeError, match="went away"):
         next(reader)
+
+
+@pytest.mark.django_db
+def test_a_renamed_page_renames_its_group_and_old_webhook_bodies_are_pruned(connection, synced_page, fake_ak):
+    from django.utils import timezone
+
+    from strive.activity.models import WebhookEvent
+
+    old = WebhookEvent.objects.create(connection=connection, ak_action_id=1, payload={},
+                                      processed_at=timezone.now() - timedelta(days=8))
+    fake_ak.add_page(10, "petition-renamed", minutes=60)
+    activity_poll(connection_id=connection.pk, client=fake_ak)
+    synced_page.group.refresh_from_db()
+    assert synced_page.group.name == "petition-renamed"
+    assert not WebhookEvent.objects.filter(pk=old.pk).exists()

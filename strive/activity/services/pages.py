@@ -63,6 +63,9 @@ def _pages_upsert(*, connection: Connection, rows: list[dict]) -> None:
         changed.append(page)
     Page.objects.bulk_create(new, ignore_conflicts=True)
     Page.objects.bulk_update(changed, ["name", "title", "type", "status", "hidden", "ak_updated_at"])
+    for page in changed:  # The page group shares the page's name, also after a rename in ActionKit.
+        if page.group_id:
+            Group.objects.filter(pk=page.group_id, kind=Group.Kind.PAGE).exclude(name=page.name).update(name=page.name)
 
 
 @transaction.atomic

@@ -14,7 +14,7 @@ from strive.activity.services.actions import IngestStats, actions_ingest, synced
 from strive.activity.services.pages import BATCH, POLL_OVERLAP, batched, cursor_get, pages_pull
 from strive.activity.services.reading import actions_read, prefetched
 from strive.activity.services.usergroups import usergroups_refresh
-from strive.activity.services.webhooks import webhook_events_drain
+from strive.activity.services.webhooks import webhook_events_drain, webhook_events_prune
 
 logger = logging.getLogger(__name__)
 POLL_LEASE_SECONDS = 9 * 60  # Shorter than the 10-minute beat, so a crashed run never blocks the next one.
@@ -42,6 +42,7 @@ def activity_poll(*, connection_id: int, client=None) -> dict | None:
         try:
             pages = pages_pull(connection=connection, client=client)
             webhook_events_drain(connection=connection, client=client)  # Bodies whose task was lost.
+            webhook_events_prune(connection=connection)
             actions = actions_poll(connection=connection, client=client)
             usergroups = usergroups_refresh(connection=connection, client=client)
         except ActionKitError as exc:

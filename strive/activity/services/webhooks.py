@@ -7,6 +7,7 @@ on the Settings pane; regenerating it invalidates the old one at once and is aud
 import hmac
 import json
 import secrets
+from datetime import timedelta
 from functools import partial
 
 from django.db import IntegrityError, transaction
@@ -117,3 +118,13 @@ def webhook_events_drain(*, connection: Connection, client, limit: int = WEBHOOK
     for ids, outcome in ((taken, "Taken in."), ({e.pk for e in events} - taken, "Ignored: the page is not synced.")):
         WebhookEvent.objects.filter(pk__in=ids, processed_at__isnull=True).update(processed_at=now, outcome=outcome)
     return stats.processed, len(events) == limit
+
+
+WEBHOOK_EVENT_RETENTION = timedelta(days=7)  # Processed bodies kept this long for support, then deleted.
+
+
+def webhook_events_prune(*, connection: Connection) -> int:
+    """Delete processed bodies past retention: the Action rows keep what matters, without the raw payload."""
+    cutoff = timezone.now() - WEBHOOK_EVENT_RETENTION
+    deleted, _ = WebhookEvent.objects.filter(connection=connection, processed_at__lt=cutoff).delete()
+    return deleted
