@@ -30,13 +30,14 @@ def run(seconds: float, users: int) -> dict:
             from actionkit.http import BaseClient
             from strive.services.polls import users_poll
 
-            served: list[tuple[float, int]] = []  # (time the response arrived, records ActionKit counted)
+            served: list[tuple[float, int]] = []  # (time the request was sent, records ActionKit counted)
             original = BaseClient._request
 
             def counted(self, *args, **kwargs):
+                sent = time.monotonic()
                 response = original(self, *args, **kwargs)
                 body = response.body if isinstance(response.body, dict) else {}
-                served.append((time.monotonic(), len(body.get("objects") or []) or 1))
+                served.append((sent, len(body.get("objects") or []) or 1))
                 return response
 
             BaseClient._request = counted
@@ -59,7 +60,7 @@ def run(seconds: float, users: int) -> dict:
 
 
 def _best_minute(served: list[tuple[float, int]], started: float) -> int:
-    """Records served in the last full minute of the run (after the first minute's ramp)."""
+    """Records of the requests sent in the run's last minute (after the first minute's ramp)."""
     end = served[-1][0] if served else started
     return sum(n for at, n in served if end - 60 < at <= end)
 
