@@ -75,6 +75,22 @@ def _client_proc(args) -> list[tuple[float, int]]:
     return results
 
 
+def _tree_cpu_seconds(root_pid: int) -> float:
+    """utime + stime of a process and its children (gunicorn master + workers), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()  # noqa: SIM115
+        except OSError:
+            continue
+        if int(entry) == root_pid or int(fields[1]) == root_pid:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def load(url: str, *, clients: int, seconds: float, rate: float | None, base_id: int) -> dict:
     per_proc = clients // PROCESSES
     start_at = time.time() + 1.0
@@ -113,18 +129,23 @@ def main() -> None:
     try:
         wait_http(f"http://127.0.0.1:{port}/healthz")
         url = f"http://127.0.0.1:{port}{webhook_path(connection=connection)}"
+        cpu_before = _tree_cpu_seconds(server.pid)
         closed = load(url, clients=args.clients, seconds=args.seconds, rate=None, base_id=1)
+        closed["server_cpu_ms"] = (_tree_cpu_seconds(server.pid) - cpu_before) * 1000 / max(closed["requests"], 1)
+        cpu_before = _tree_cpu_seconds(server.pid)
         opened = load(url, clients=args.clients, seconds=args.seconds, rate=args.rate, base_id=5_000_000_000)
+        opened["server_cpu_ms"] = (_tree_cpu_seconds(server.pid) - cpu_before) * 1000 / max(opened["requests"], 1)
     finally:
         server.terminate()
         server.wait(timeout=20)
     stored = WebhookEvent.objects.filter(connection=connection).count()
     kind = f"gthread x{args.threads}" if args.threads > 1 else "sync"
     print(f"gunicorn {kind} workers: {args.workers}; clients: {args.clients}; {args.seconds:.0f} s per run")
-    print("| run | requests | 2xx | errors | req/s | p50 ms | p99 ms | max ms |\n|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("| run | requests | 2xx | errors | req/s | p50 ms | p99 ms | max ms | server CPU ms/request |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for label, r in (("closed loop", closed), (f"open loop, {args.rate:.0f} req/s offered", opened)):
         print(f"| {label} | {r['requests']:,} | {r['ok']:,} | {r['errors']} | {r['rps']:,.0f} | {r['p50']:.1f} | "
-              f"{r['p99']:.1f} | {r['max']:.1f} |")
+              f"{r['p99']:.1f} | {r['max']:.1f} | {r['server_cpu_ms']:.1f} |")
     print(f"events stored: {stored:,}; 2xx answers: {closed['ok'] + opened['ok']:,}")
     _purge_broker()
 

@@ -7,6 +7,7 @@ on the Settings pane; regenerating it invalidates the old one at once and is aud
 import hmac
 import json
 import secrets
+import time
 from datetime import timedelta
 from functools import partial
 
@@ -82,6 +83,9 @@ def webhook_receive(*, connection: Connection, action: ActionIn, payload: dict) 
     return inserted
 
 
+_scheduled_here: dict[int, float] = {}  # connection id -> monotonic time this process last set the drain key.
+
+
 def _drain_soon(connection_id: int) -> None:
     """Queue one drain per connection per DRAIN_DEBOUNCE_SECONDS instead of one task per request.
 
@@ -96,7 +100,12 @@ def _drain_soon(connection_id: int) -> None:
 
     if app.conf.task_always_eager:
         webhook_events_process.delay(connection_id)
-    elif cache.add(f"strive-activity:drain:{connection_id}", 1, timeout=DRAIN_DEBOUNCE_SECONDS):
+        return
+    now = time.monotonic()
+    if now - _scheduled_here.get(connection_id, -1e9) < DRAIN_DEBOUNCE_SECONDS:
+        return  # This process set the key under a second ago, so it still exists: skip the Redis round trip.
+    if cache.add(f"strive-activity:drain:{connection_id}", 1, timeout=DRAIN_DEBOUNCE_SECONDS):
+        _scheduled_here[connection_id] = now
         webhook_events_process.apply_async((connection_id,), countdown=DRAIN_DEBOUNCE_SECONDS + 1)
 
 
