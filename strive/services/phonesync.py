@@ -4,14 +4,10 @@ When a phone arrives for a user we already read (its snapshot is stored), that u
 snapshot: a phone added after the user's last change still makes the user eligible.
 """
 
-import json
-
-from django.db import connection as db_connection
-from django.utils import timezone
-
 from strive.models import ScannedUser
 from strive.phones import phone_pick
 from strive.services.config import sync_settings
+from strive.services.upserts import scanned_users_upsert
 
 
 def phones_ingest(*, connection, phones: list[dict]) -> int:
@@ -32,22 +28,10 @@ def phones_ingest(*, connection, phones: list[dict]) -> int:
         touched.append(row)
         if row.snapshot and phone_pick(_as_list(row.phones), order) != before:
             resync.append(row)
-    _phones_upsert(connection, touched)
+    scanned_users_upsert(touched, only_phones=True)
     if resync:
         users_sync_batch(connection=connection, users=[_user_from_snapshot(r) for r in resync])
     return len(touched)
-
-
-def _phones_upsert(connection, rows: list[ScannedUser]) -> None:
-    """INSERT ... ON CONFLICT DO UPDATE of just the phones (SQLite and PostgreSQL). Plain SQL because the ORM's
-    bulk upsert prepares every column of every row, which was most of the phone pass's time."""
-    table = ScannedUser._meta.db_table
-    now = timezone.now()
-    sql = (f"INSERT INTO {table} (connection_id, ak_user_id, email, first_name, last_name, phone, phones, snapshot, "
-           f"status, reason, scanned_at) VALUES (%s, %s, '', '', '', '', %s, '{{}}', 'pending', '', %s) "
-           f"ON CONFLICT (connection_id, ak_user_id) DO UPDATE SET phones = excluded.phones")
-    with db_connection.cursor() as cursor:
-        cursor.executemany(sql, [(connection.pk, row.ak_user_id, json.dumps(row.phones), now) for row in rows])
 
 
 def _as_list(phones: dict) -> list[dict]:

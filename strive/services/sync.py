@@ -18,6 +18,7 @@ from strive.services.fields import Mapping, mappings_for
 from strive.services.groups import group_add_members_bulk
 from strive.services.pushes import PushPlan, pushes_enqueue
 from strive.services.reconcile import reconcile
+from strive.services.upserts import scanned_users_upsert
 from strive.services.values import user_snapshot
 from strive.syncrules import ineligible_reason
 
@@ -188,10 +189,7 @@ def _save(batch: _Batch, rows: list[ScannedUser]) -> None:
     for row in rows:
         pending = getattr(row, "_pending_member", None)
         row.member_id = pending.pk if pending is not None else row.member_id
-    ScannedUser.objects.bulk_create(
-        rows, update_conflicts=True, unique_fields=["connection", "ak_user_id"],
-        update_fields=["email", "first_name", "last_name", "phone", "phones", "snapshot", "status", "reason", "member",
-                       "ak_updated_at", "scanned_at"], batch_size=500)
+    scanned_users_upsert(rows)
     _primary_group_add(batch, [link.member_id for link in batch.new_links])
     pushes_enqueue(connection=batch.connection, plans=batch.pushes)
 
