@@ -87,3 +87,19 @@ def test_the_settings_pane_shows_the_webhook_url_and_regenerates_it(cast, connec
     connection.activity_webhook.refresh_from_db()
     assert connection.activity_webhook.token != token_before
     assert connection.activity_webhook.token in after and token_before not in after
+
+
+@pytest.mark.django_db
+def test_the_actions_tab_pages_by_keyset(cast, connection, synced_page, fake_ak, settings):
+    from strive.activity import selectors
+
+    fake_ak.add_user(1)
+    items = [action_from_ak(fake_ak.add_action(n, page=10, user=1, fields={"n": f"value{n}"})) for n in range(1, 56)]
+    actions_ingest(connection=connection, items=items, source="poll", client=fake_ak)
+    client = cast.client_for(cast.alice)
+    first = client.get(_url(cast, "actions"))
+    rows, next_before = selectors.keyset(selectors.action_list(connection=connection), before=None)
+    assert len(rows) == 50 and next_before == rows[-1].pk
+    assert "value55" in first.content.decode() and "value5<" not in first.content.decode()
+    second = client.get(_url(cast, "actions"), {"before": next_before}).content.decode()
+    assert "#5<" in second and "#55<" not in second
