@@ -103,3 +103,14 @@ def test_the_actions_tab_pages_by_keyset(cast, connection, synced_page, fake_ak,
     assert "value55" in first.content.decode() and "value5<" not in first.content.decode()
     second = client.get(_url(cast, "actions"), {"before": next_before}).content.decode()
     assert "#5<" in second and "#55<" not in second
+
+
+@pytest.mark.django_db
+def test_the_settings_pane_can_show_the_webhook_card_with_one_tag(rf, connection):
+    from django.template import engines
+
+    request = rf.get("/")
+    html = engines["django"].from_string("{% load strive_activity %}{% activity_webhook_card connection %}").render(
+        {"connection": connection}, request)
+    assert f"http://testserver/hooks/actionkit/pages/{connection.pk}/{connection.activity_webhook.token}/" in html
+    assert "Generate a new URL" in html
