@@ -5,6 +5,7 @@ from django.shortcuts import render
 
 from actblue import selectors
 from actblue.forms import CsvImportForm
+from actblue.models import ActBlueEntityLink
 from actblue.services.csv_import import CsvFileError, csv_import_bytes
 from integrations.decorators import entity_view
 from integrations.services.audit import audit_record
@@ -14,7 +15,9 @@ from integrations.services.audit import audit_record
 def contributions(request, entity):
     before = request.GET.get("before", "")
     items, next_before = selectors.lineitem_page(entity=entity, before_id=int(before) if before.isdigit() else None)
-    return render(request, "actblue/contributions.html", {"entity": entity, "items": items, "next_before": next_before})
+    link = ActBlueEntityLink.objects.filter(entity=entity).first()
+    return render(request, "actblue/contributions.html", {"entity": entity, "items": items, "next_before": next_before,
+                                                          "link": link})
 
 
 @entity_view()

@@ -11,7 +11,7 @@ from django.db import transaction
 
 from actblue.models import Cancellation, Contribution, Form, LineItem, Refund
 from actblue.services import outbox
-from actblue.services.entities import recipient_entity
+from actblue.services.entities import own_link_learn, recipient_entity
 from integrations.models import Entity
 
 
@@ -65,6 +65,7 @@ def _form_ensure(entity: Entity, data: dict, recipients: set[int]) -> Form | Non
 
 
 def _contribution_ensure(entity: Entity, data: dict) -> tuple[Contribution, list[tuple[dict, Entity]]]:
+    own_link_learn(entity=entity, line_items=data["lineitems"])
     items = [(item, recipient_entity(actblue_entity_id=item["entityId"], committee_name=item.get("committeeName") or ""))
              for item in data["lineitems"]]
     form = _form_ensure(entity, data, {recipient.pk for _, recipient in items})

@@ -137,3 +137,20 @@ def test_it_stores_times_in_utc(world, fake_ak):
     record(world.cast.entity_a, payloads.contribution())
     item = LineItem.objects.get()
     assert item.paid_at == parse_datetime("2023-06-07T19:49:33+00:00")
+
+
+def test_it_learns_the_posting_entitys_own_actblue_id(cast, fake_ak):
+    from actblue.models import ActBlueEntityLink
+    from tests.actblue.conftest import connect
+
+    connection = connect(cast.entity_a)
+    record(cast.entity_a, payloads.contribution(recipients=(7777,)))
+    assert ActBlueEntityLink.objects.get(entity=cast.entity_a).actblue_entity_id == 7777
+    assert keys(connection) == ["actblue:contribution:123456789"]
+
+
+def test_it_does_not_guess_among_several_unknown_recipients(cast, fake_ak):
+    from actblue.models import ActBlueEntityLink
+
+    record(cast.entity_a, payloads.contribution(recipients=(7777, 8888)))
+    assert not ActBlueEntityLink.objects.filter(entity=cast.entity_a).exists()
