@@ -97,3 +97,28 @@ def test_connect_fields_settings_progress_users(browser_page, live_server, login
 def _number(text: str) -> int:
     digits = "".join(ch for ch in text if ch.isdigit())
     return int(digits) if digits else 0
+
+
+def test_members_list_filters_by_source_and_group(browser_page, live_server, login, shot, cast):
+    from strive.models import Group
+    from strive.services.members import MemberInput, member_upsert
+
+    mary, _ = member_upsert(entity=cast.entity_a, data=MemberInput(phone="(202) 555-0101", first_name="Mary",
+                                                                   last_name="Smith", source="actionkit"))
+    member_upsert(entity=cast.entity_a, data=MemberInput(phone="415.555.0102", first_name="Luis", source="csv"))
+    group = Group.objects.create(entity=cast.entity_a, name="ActionKit Integration", kind=Group.Kind.PRIMARY)
+    group.memberships.create(member=mary)
+    login(browser_page, live_server, cast.alice)
+    page = browser_page
+    page.goto(live_server.url + reverse("strive:members", kwargs={"entity_slug": cast.entity_a.slug}))
+    page.get_by_label("Group").select_option(label="ActionKit Integration")
+    page.get_by_role("button", name="Filter").click()
+    names = page.locator("table.table tbody tr td:first-child").all_inner_texts()
+    assert names == ["Mary Smith"]
+    shot(page, "members-09-list-by-group")
+    page.get_by_label("Group").select_option("")
+    page.get_by_label("Source").select_option("csv")
+    page.get_by_label("Search").fill("415 555 0102")
+    page.get_by_role("button", name="Filter").click()
+    assert page.locator("table.table tbody tr td:first-child").all_inner_texts() == ["Luis"]
+    shot(page, "members-10-list-by-source-and-phone")
