@@ -153,6 +153,8 @@ def test_credentials_revoked_then_fixed(probe, fault_worker, hub_page):
         probe.assert_status("error", "ActionKit rejected the username or password")
         page = hub_page(probe)
         assert "Connection error" in page and new_password not in page
+        # A send already in flight when the connection halted meets the same 401 and comes back to pending too.
+        wait_until(lambda: not probe.deliveries().filter(status="sending").exists(), timeout=30, message="sends to end")
         waiting = probe.deliveries().exclude(status="succeeded")
         assert waiting.count() == 10 and set(waiting.values_list("status", flat=True)) == {"pending"}
         assert not waiting.filter(attempts__gt=0).exists()  # Halting uses up no try.

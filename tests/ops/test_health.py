@@ -3,7 +3,16 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from integrations.observability import beacons
-from integrations.tasks import BEAT_HEARTBEAT_KEY
+
+# Not imported from integrations.tasks at module level: importing the tasks at collection registers them with the
+# Celery app for every test collected after this file (tests/actblue/test_backfill.py depends on that not happening).
+BEAT_HEARTBEAT_KEY = "integrations:beat-heartbeat"
+
+
+def test_the_heartbeat_key_is_the_tasks_key():
+    from integrations.tasks import BEAT_HEARTBEAT_KEY as key
+
+    assert key == BEAT_HEARTBEAT_KEY
 
 
 @pytest.fixture(autouse=True)

@@ -63,11 +63,6 @@ def test_every_request_log_line_has_the_request_id(client, json_lines):
     assert json_lines[-1]["correlation_id"] == "-"
 
 
-@shared_task(name="tests.ops.log_probe")
-def log_probe():
-    logging.getLogger("probe").info("inside task")
-
-
 def test_task_log_lines_carry_the_task_id_and_the_publishing_request_id(json_lines):
     """Runs the real Celery signal path: publish headers carry the id, prerun sets it, postrun clears it."""
     from integrations.observability import celery_context
@@ -96,6 +91,11 @@ def test_task_log_lines_carry_the_task_id_and_the_publishing_request_id(json_lin
 
 
 def test_a_beat_task_gets_its_own_id(json_lines):
+    # Defined here, not at import: registering a task finalizes the Celery app for every test collected after.
+    @shared_task(name="tests.ops.log_probe")
+    def log_probe():
+        logging.getLogger("probe").info("inside task")
+
     log_probe.apply()  # Eager, outside a request: Celery's own signals fire.
     line = next(entry for entry in json_lines if entry["event"] == "inside task")
     assert line["correlation_id"] not in ("-", "") and line["task"] == "tests.ops.log_probe"
