@@ -24,6 +24,7 @@ _SECRET_PATTERNS = [
     (re.compile(r"(?i)\b(basic|bearer)\s+[A-Za-z0-9+/=._~-]{16,}"), r"\1 " + REDACTED),
     (re.compile(r"(?i)(\w+://)[^/\s:@]+:[^/\s@]+@"), r"\1" + REDACTED + "@"),
     (re.compile(r"(?i)\b(password|passwd|secret|api_key|token)(['\"]?\s*[:=]\s*['\"]?)[^\s'\",}&]+"), r"\1\2" + REDACTED),
+    (re.compile(r"[^\s'\"<>@,;:/\[\]]+@[^\s'\"<>@,;:/]+\.[A-Za-z]{2,}"), "[email]"),  # People's addresses, not credentials.
 ]
 
 
