@@ -36,10 +36,11 @@ def backfill_start(*, connection: Connection, params: dict, actor) -> Backfill:
 
 
 def _queue(task_name: str, backfill_id: int, countdown: float | None = None) -> None:
-    from config.celery import app
+    from integrations import tasks
 
+    task = {"integrations.backfill_plan": tasks.backfill_plan, "integrations.backfill_pump": tasks.backfill_pump}[task_name]
     try:
-        app.tasks[task_name].apply_async((backfill_id,), countdown=countdown)
+        task.apply_async((backfill_id,), countdown=countdown)
     except Exception:
         logger.warning("backfill.enqueue.failed", extra={"backfill_id": backfill_id}, exc_info=True)
 
