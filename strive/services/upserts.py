@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from strive.models import ScannedUser
 
+ROWS_PER_STATEMENT = 70  # 70 rows x 13 columns stays under SQLite's oldest limit of 999 parameters.
 COLUMNS = ("connection_id", "ak_user_id", "email", "first_name", "last_name", "phone", "phones", "snapshot", "status",
            "reason", "member_id", "ak_updated_at", "scanned_at")
 
@@ -21,13 +22,17 @@ def scanned_users_upsert(rows: list[ScannedUser], *, only_phones: bool = False) 
         return
     table = ScannedUser._meta.db_table
     updates = ("phones",) if only_phones else COLUMNS[2:]
-    sql = (f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * len(COLUMNS))}) "
-           f"ON CONFLICT (connection_id, ak_user_id) DO UPDATE SET "
-           + ", ".join(f"{column} = excluded.{column}" for column in updates))
     adapt = db_connection.ops.adapt_datetimefield_value
     now = timezone.now()
-    params = [(row.connection_id, row.ak_user_id, row.email, row.first_name, row.last_name, row.phone,
+    values = [(row.connection_id, row.ak_user_id, row.email, row.first_name, row.last_name, row.phone,
                json.dumps(row.phones or {}), json.dumps(row.snapshot or {}), row.status, row.reason, row.member_id,
                adapt(row.ak_updated_at), adapt(row.scanned_at or now)) for row in rows]
+    placeholder = "(" + ", ".join(["%s"] * len(COLUMNS)) + ")"
     with db_connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+        for start in range(0, len(values), ROWS_PER_STATEMENT):  # One multi-row statement: one round trip.
+            chunk = values[start:start + ROWS_PER_STATEMENT]
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES {', '.join([placeholder] * len(chunk))} "
+                "ON CONFLICT (connection_id, ak_user_id) DO UPDATE SET "
+                + ", ".join(f"{column} = excluded.{column}" for column in updates),
+                [value for row in chunk for value in row])
