@@ -2,7 +2,6 @@
 the member joins the page group and the automation's message lands in the outbox, an ActionField group is made,
 and a usergroup is synced. Tasks run eagerly inside the live server."""
 
-import os
 
 import pytest
 import requests
@@ -12,7 +11,6 @@ from strive.activity.tasks import poll_connection
 from strive.models import GroupMembership
 from tests.strive_activity.test_activity_e2e import sandbox_connection, take_action
 
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 

@@ -1,7 +1,6 @@
 """A real-browser walk: connect → fields (change an option, add a custom field) → settings and activation → live
 progress → users tab. The sync runs in a real worker under a rate limit, so the progress bar moves."""
 
-import os
 
 import pytest
 from django.urls import reverse
@@ -9,7 +8,6 @@ from django.urls import reverse
 from tests.plugins.worker import wait_until
 from tests.strive.conftest import sandbox  # noqa: F401 - the fixture, shared with the strive tests
 
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 USERS = 3000
