@@ -80,6 +80,8 @@ def test_settings_activation_progress_and_users_tab(cast, connection, sandbox):
     progress = client.get(url("strive:progress", cast)).json()
     assert (progress["synced"], progress["total"], progress["done"]) == (1, 2, True)
     assert Group.objects.get(entity=cast.entity_a, kind="primary").name == "ActionKit Integration"
+    overview = client.get(url("strive:detail", cast)).content.decode()
+    assert "Sync progress" in overview and "Recent pushes to ActionKit" in overview
     settings_page = client.get(url("strive:settings", cast)).content.decode()
     assert "synced user records" in settings_page and "Turn Sync Accounts off" in settings_page
 
