@@ -88,9 +88,12 @@ def _activate(*, connection: Connection, actor, total: int | None) -> Connection
 
 
 def _start_poll(connection_id: int) -> None:
+    """Activation starts the initial user sync and the first pull of pages and usergroups at once."""
+    from strive.activity.tasks import poll_connection
     from strive.tasks import users_poll
 
     users_poll.delay(connection_id)
+    poll_connection.delay(connection_id)
 
 
 @transaction.atomic
