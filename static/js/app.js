@@ -3,7 +3,7 @@
 // data-field="<name>" show the value, and a .progress > span shows the percent.
 (function () {
   function formatEta(seconds) {
-    if (seconds === null || seconds === undefined) return "";
+    if (seconds === null || seconds === undefined) return "—";
     if (seconds <= 0) return "less than a minute";
     var h = Math.floor(seconds / 3600), m = Math.ceil((seconds % 3600) / 60);
     if (m === 60) { h += 1; m = 0; }
