@@ -11,7 +11,7 @@ BEAT_HEARTBEAT_KEY = "integrations:beat-heartbeat"
 
 @shared_task(name="integrations.delivery_send")
 def delivery_send(delivery_id: int) -> None:
-    deliveries.delivery_send(delivery_id=delivery_id)
+    deliveries.delivery_send_and_pump(delivery_id=delivery_id)
 
 
 @shared_task(name="integrations.deliveries_sweep")

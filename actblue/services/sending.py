@@ -32,7 +32,8 @@ def notification_for(delivery: Delivery) -> dict | None:
             return None
         item = refund.line_item
         return mapping.refund_to_notification(item.contribution, item, item.form, refund)
-    item = LineItem.objects.select_related("contribution", "form").filter(pk=delivery.source_id).first()
+    # No .first(): its ORDER BY costs compile time on every send and a primary-key lookup needs none.
+    item = next(iter(LineItem.objects.select_related("contribution", "form").filter(pk=delivery.source_id)), None)
     return None if item is None else mapping.lineitem_to_notification(item.contribution, item, item.form)
 
 

@@ -5,6 +5,11 @@ Invariants:
 - A row is sent only after a conditional UPDATE moved it to SENDING, so overlapping tasks and sweeps cost nothing.
 - Nothing is sent for a disconnected or halted connection or a paused entity; the rows wait in the ledger.
 - A row with `depends_on` waits until that row succeeded (a refund never overtakes its contribution).
+- After a successful send, the task keeps going as a connection pump: it claims small batches of other due live rows
+  of the same connection and sends them, so a backlog is not paid for one task and nine queries per row. Every row
+  still has its own queued task, so the pump only gets ahead of them (their tasks find the rows finished). It
+  re-checks the connection between batches and stops at the first outcome that is not a success, leaving retries,
+  halts and waits to the per-row path. A worker killed mid-batch leaves at most a batch in SENDING for the sweeper.
 """
 
 import logging
@@ -14,6 +19,7 @@ from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
+from django.db import connection as db
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -62,21 +68,47 @@ def connection_is_sendable(connection: Connection) -> bool:
 
 def delivery_send(*, delivery_id: int) -> str | None:
     """Try to deliver one row. Returns the outcome kind, or None when there was nothing to do."""
+    return _delivery_send(delivery_id)[0]
+
+
+def delivery_send_and_pump(*, delivery_id: int) -> str | None:
+    """The live task: deliver this row and, when that worked, the connection's other due live rows."""
+    if not _still_due(delivery_id):
+        return None  # Most tasks of a backlog find their row already sent by a pump: one indexed read, no ORM work.
+    kind, delivery = _delivery_send(delivery_id)
+    if kind == Outcome.SUCCESS and delivery.lane == Delivery.Lane.LIVE:
+        from integrations.services.pump import connection_pump
+
+        connection_pump(connection_id=delivery.connection_id)
+    return kind
+
+
+def _still_due(delivery_id: int) -> bool:
+    table = Delivery._meta.db_table
+    with db.cursor() as cursor:
+        cursor.execute(f"SELECT status FROM {table} WHERE id = %s", [delivery_id])  # noqa: S608 - the model's table.
+        row = cursor.fetchone()
+    return row is not None and row[0] in Delivery.DUE
+
+
+def _delivery_send(delivery_id: int) -> tuple[str | None, Delivery | None]:
     delivery = Delivery.objects.select_related("connection__entity", "depends_on").filter(pk=delivery_id).first()
     if delivery is None or delivery.status not in Delivery.DUE or not connection_is_sendable(delivery.connection):
-        return None
+        return None, delivery
     if delivery.depends_on_id and not _dependency_ready(delivery):
-        return None
+        return None, delivery
     now = timezone.now()
-    claimed = Delivery.objects.filter(pk=delivery_id, status__in=Delivery.DUE, next_attempt_at__lte=now).update(
+    claimed = Delivery.objects.filter(pk=delivery_id, status=delivery.status, attempts=delivery.attempts,
+                                      next_attempt_at__lte=now).update(
         status=Delivery.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
     if claimed != 1:
-        return None  # Another worker holds it, it is finished, or it is not due yet.
-    delivery.refresh_from_db(fields=["attempts", "options", "payload", "lane", "backfill"])
+        return None, delivery  # Another worker holds it, it is finished, changed, or not due yet.
+    # The claim matched the status and attempts just read, so the row is the one loaded; no re-read needed.
+    delivery.status, delivery.claimed_at, delivery.attempts = Delivery.Status.SENDING, now, delivery.attempts + 1
     started = time.monotonic()
     outcome = _send_through_kind(delivery)
     _apply_outcome(delivery=delivery, outcome=outcome, started_at=now, duration_ms=int((time.monotonic() - started) * 1000))
-    return outcome.kind
+    return outcome.kind, delivery
 
 
 def _send_through_kind(delivery: Delivery) -> Outcome:
@@ -148,8 +180,13 @@ def _apply_outcome(*, delivery: Delivery, outcome: Outcome, started_at, duration
 
 def _connection_succeeded(connection: Connection, now) -> None:
     # Writing the connection row on every success would serialize workers on one row lock, so only write on change
-    # or every few seconds.
+    # or every few seconds. The row as loaded with the delivery is fresh enough to skip even the query: a failure
+    # recorded meanwhile by another worker is cleared by the next success that loads it.
     stale = now - timedelta(seconds=5)
+    if (connection.consecutive_failures == 0 and connection.status == Connection.Status.CONNECTED
+            and connection.last_success_at and connection.last_success_at >= stale):
+        return
+    connection.last_success_at = now  # Within this batch or task, the write below is done once.
     Connection.objects.filter(pk=connection.pk, halted=False).filter(
         Q(consecutive_failures__gt=0) | Q(status=Connection.Status.ERROR) | Q(last_success_at__isnull=True) | Q(last_success_at__lt=stale)
     ).exclude(status=Connection.Status.DISCONNECTED).update(
