@@ -26,6 +26,11 @@ def main() -> int:
             env.pop(name, None)
     subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
     subprocess.run([PY, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+    sandbox_db = ROOT / "var" / "sandbox.sqlite3"
+    if not sandbox_db.exists():
+        # A first run gets a sandbox with people, pages, actions and usergroups to sync, so the demo shows something.
+        subprocess.run([PY, "-m", "actionkit.sandbox", "seed", "--db", str(sandbox_db), "--users", "300", "--pages", "6",
+                        "--actions", "400", "--usergroups", "4"], cwd=ROOT, env=env, check=True)
     commands = {
         "sandbox": [PY, "-m", "actionkit.sandbox", "serve", "--host", "127.0.0.1", "--port", SANDBOX_PORT,
                     "--db", str(sandbox_db)],
@@ -36,11 +41,6 @@ def main() -> int:
         "beat": [PY, "-m", "celery", "-A", "config", "beat", "--loglevel", "WARNING", "--schedule",
                  str(ROOT / "var" / "celerybeat-schedule")],
     }
-    sandbox_db = ROOT / "var" / "sandbox.sqlite3"
-    if not sandbox_db.exists():
-        # A first run gets a sandbox with people, pages, actions and usergroups to sync, so the demo shows something.
-        subprocess.run([PY, "-m", "actionkit.sandbox", "seed", "--db", str(sandbox_db), "--users", "300", "--pages", "6",
-                        "--actions", "400", "--usergroups", "4"], cwd=ROOT, env=env, check=True)
     procs = {name: subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True) for name, cmd in commands.items()}
     try:
         _wait_for(f"http://127.0.0.1:{SANDBOX_PORT}/_sandbox/stats", procs["sandbox"])
