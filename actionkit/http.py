@@ -125,7 +125,9 @@ class BaseClient:
         if status == 429:
             return self._rate_limited(result, kw)
         if status in (400, 422):
-            field_errors = errors.parse_field_errors(result.body if result.body is not None else text)
+            raw = errors.parse_field_errors(result.body if result.body is not None else text)
+            # ActionKit can echo what we sent; the messages are shown to admins, so they carry no secret either.
+            field_errors = {field: [errors.scrub(m, self._secrets) for m in messages] for field, messages in raw.items()}
             return errors.ActionKitValidationError(
                 _validation_message(field_errors, self._secrets), field_errors=field_errors, **kw
             )

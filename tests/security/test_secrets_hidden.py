@@ -133,8 +133,6 @@ def test_no_error_message_or_log_line_shows_a_secret(cast, planted, log_text, se
     _assert_hidden(log_text(), planted, "the logs")
 
 
-@pytest.mark.xfail(strict=True, reason="actionkit/http.py keeps ActionKit's raw field_errors; the message built from "
-                                       "them is scrubbed, the dict is not (reported to the client's owner).")
 def test_validation_field_errors_do_not_carry_the_password():
     from actionkit import errors
     from actionkit.client import ActionKitClient
