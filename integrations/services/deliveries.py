@@ -73,22 +73,34 @@ def delivery_send(*, delivery_id: int) -> str | None:
 
 def delivery_send_and_pump(*, delivery_id: int) -> str | None:
     """The live task: deliver this row and, when that worked, the connection's other due live rows."""
-    if not _still_due(delivery_id):
-        return None  # Most tasks of a backlog find their row already sent by a pump: one indexed read, no ORM work.
+    from integrations.services.pump import connection_pump
+
+    state = _task_state(delivery_id)
+    if state is None:
+        return None
+    due, connection_id, backlog = state
+    if not due:
+        # Most tasks of a backlog find their row already sent by a pump. If due rows remain, this worker pumps too
+        # (the other pump skips the rows it holds), instead of draining finished tasks while one pump sends.
+        if backlog:
+            connection_pump(connection_id=connection_id)
+        return None
     kind, delivery = _delivery_send(delivery_id)
     if kind == Outcome.SUCCESS and delivery.lane == Delivery.Lane.LIVE:
-        from integrations.services.pump import connection_pump
-
         connection_pump(connection_id=delivery.connection_id)
     return kind
 
 
-def _still_due(delivery_id: int) -> bool:
+def _task_state(delivery_id: int) -> tuple[bool, int, bool] | None:
+    """(row due, its connection, other live rows of that connection waiting) in one indexed read, without the ORM."""
     table = Delivery._meta.db_table
+    sql = (f"SELECT d.status, d.connection_id, EXISTS (SELECT 1 FROM {table} o WHERE o.connection_id = d.connection_id "  # noqa: S608
+           f"AND o.status = %s AND o.lane = %s AND o.depends_on_id IS NULL AND o.next_attempt_at <= %s) "
+           f"FROM {table} d WHERE d.id = %s")
     with db.cursor() as cursor:
-        cursor.execute(f"SELECT status FROM {table} WHERE id = %s", [delivery_id])  # noqa: S608 - the model's table.
+        cursor.execute(sql, [Delivery.Status.PENDING.value, Delivery.Lane.LIVE.value, timezone.now(), delivery_id])
         row = cursor.fetchone()
-    return row is not None and row[0] in Delivery.DUE
+    return None if row is None else (row[0] in Delivery.DUE, row[1], bool(row[2]))
 
 
 def _delivery_send(delivery_id: int) -> tuple[str | None, Delivery | None]:

@@ -74,3 +74,14 @@ def test_nothing_is_pumped_for_a_disconnected_or_paused_connection(conn, sender)
     assert pump.connection_pump(connection_id=conn.pk) == 0
     assert sender.sent == [] and set(_statuses(*rows)) == {Delivery.Status.PENDING}
     assert Connection.objects.get(pk=conn.pk).status == Connection.Status.DISCONNECTED
+
+
+def test_a_task_whose_row_is_already_sent_pumps_the_rest_of_the_backlog(conn, sender):
+    rows = [_enqueue(conn, f"item:{n}") for n in range(3)]
+    Delivery.objects.filter(pk=rows[0].pk).update(status=Delivery.Status.SUCCEEDED)
+    assert deliveries.delivery_send_and_pump(delivery_id=rows[0].pk) is None
+    assert sender.sent == ["item:1", "item:2"]
+    Connection.objects.filter(pk=conn.pk).update(halted=True)
+    later = _enqueue(conn, "item:3")
+    assert deliveries.delivery_send_and_pump(delivery_id=rows[1].pk) is None  # Halted: nothing goes out.
+    assert sender.sent == ["item:1", "item:2"] and _statuses(later) == [Delivery.Status.PENDING]
