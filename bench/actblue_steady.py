@@ -8,6 +8,7 @@ released and stops when every row is delivered.
 """
 
 import argparse
+import os
 import time
 
 from actblue_common import (
@@ -43,6 +44,7 @@ def main() -> None:
     worker = start_worker(env, concurrency=args.concurrency)
     try:
         cpu0, sandbox_cpu0 = session_cpu_seconds(worker.pid), session_cpu_seconds(sandbox_proc.pid)
+        load_before = os.getloadavg()[0]
         started = time.monotonic()
         release_and_sweep(connection)
         delivered = Delivery.objects.filter(connection=connection, status=Delivery.Status.SUCCEEDED)
@@ -51,6 +53,7 @@ def main() -> None:
         seconds = time.monotonic() - started
         cpu = session_cpu_seconds(worker.pid) - cpu0
         sandbox_cpu = session_cpu_seconds(sandbox_proc.pid) - sandbox_cpu0
+        load_after = os.getloadavg()[0]
     finally:
         stop(worker)
     stats = sandbox(host, "GET", "stats")
@@ -61,6 +64,7 @@ def main() -> None:
           f"with {args.concurrency} worker processes")
     print(f"worker CPU {cpu * 1000 / args.count:.2f} ms per notification; sandbox CPU "
           f"{sandbox_cpu * 1000 / args.count:.2f} ms per notification")
+    print(f"machine load average (1 min) {load_before:.2f} at the release, {load_after:.2f} at the end")
     print(f"sandbox: orders={stats['orders']} duplicates_prevented={stats['duplicates_prevented']} "
           f"429s={stats['429s_served']}")
 
