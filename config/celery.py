@@ -30,8 +30,7 @@ app.conf.update(
     # Routing lives here rather than on each task (Celery 6 drops the task-level `queue` attribute).
     task_routes={
         "integrations.backfill*": {"queue": Queues.BACKFILLS},
-        "strive.poll*": {"queue": Queues.POLLS},
-        "strive.*sync*": {"queue": Queues.POLLS},
+        "strive.*": {"queue": Queues.POLLS},
         "strive_activity.*": {"queue": Queues.POLLS},
     },
     task_serializer="json",

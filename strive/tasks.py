@@ -8,7 +8,7 @@ from strive.polls import EXTRA_POLL_TASKS
 from strive.services.config import KIND, sync_settings
 
 
-@shared_task(name="strive.poll_all", queue=Queues.POLLS)
+@shared_task(name="strive.poll_all")
 def poll_all() -> int:
     """Fan out one poll per active integration; each poll takes its own lease, so overlapping ticks are harmless."""
     from config.celery import app
@@ -24,7 +24,7 @@ def poll_all() -> int:
     return count
 
 
-@shared_task(name="strive.users_poll", queue=Queues.POLLS)
+@shared_task(name="strive.users_poll")
 def users_poll(connection_id: int) -> str:
     from strive.services.polls import users_poll as run
 

@@ -2,7 +2,6 @@
 
 from celery import shared_task
 
-from config.celery import Queues
 from integrations.models import Connection
 from strive.activity.models import Page, Usergroup
 
@@ -13,7 +12,7 @@ def _client(connection):
     return client_for(connection)
 
 
-@shared_task(name="strive_activity.poll_all", queue=Queues.POLLS)
+@shared_task(name="strive_activity.poll_all")
 def poll_all() -> int:
     """Beat, every 10 minutes: one poll task per connection, each under its own lease."""
     from strive.activity.services.poll import connections_to_poll
@@ -24,14 +23,14 @@ def poll_all() -> int:
     return len(ids)
 
 
-@shared_task(name="strive_activity.poll_connection", queue=Queues.POLLS)
+@shared_task(name="strive_activity.poll_connection")
 def poll_connection(connection_id: int) -> dict | None:
     from strive.activity.services.poll import activity_poll
 
     return activity_poll(connection_id=connection_id)
 
 
-@shared_task(name="strive_activity.page_import", queue=Queues.POLLS)
+@shared_task(name="strive_activity.page_import")
 def page_import(page_id: int) -> int:
     from strive.activity.services.pages import page_import as import_page
 
@@ -45,7 +44,7 @@ def page_import(page_id: int) -> int:
         raise
 
 
-@shared_task(name="strive_activity.usergroup_refresh", queue=Queues.POLLS)
+@shared_task(name="strive_activity.usergroup_refresh")
 def usergroup_refresh(usergroup_id: int) -> dict | None:
     from strive.activity.services.usergroups import usergroup_members_refresh
 
@@ -55,7 +54,7 @@ def usergroup_refresh(usergroup_id: int) -> dict | None:
     return usergroup_members_refresh(usergroup=usergroup, client=_client(usergroup.connection))
 
 
-@shared_task(name="strive_activity.webhook_events_process", queue=Queues.POLLS)
+@shared_task(name="strive_activity.webhook_events_process")
 def webhook_events_process(connection_id: int) -> int:
     """Turn stored webhook bodies into actions. Concurrent runs are harmless: actions are claimed one time."""
     from strive.activity.services.webhooks import WEBHOOK_BATCH, webhook_events_drain
@@ -69,7 +68,7 @@ def webhook_events_process(connection_id: int) -> int:
     return taken
 
 
-@shared_task(name="strive_activity.automation_runs_send", queue=Queues.POLLS)
+@shared_task(name="strive_activity.automation_runs_send")
 def automation_runs_send(run_ids: list[int]) -> int:
     from strive.activity.services.automations import automation_run_send
 
