@@ -75,16 +75,9 @@ def users_poll(*, connection_id: int, time_budget: float = 480.0) -> PollResult:
         return PollResult("done", run.users, run.phones)
 
 
-HEADROOM = 0.98  # Share of the records-per-minute budget the poll reserves against.
-
-
 def _poll_client(connection):
-    """The shared client and throttle, reserving 2% below the budget: ActionKit counts a page when it is served,
-    the limiter when it starts, so a page that takes a second or two could otherwise land one window early (a 429)."""
-    client = client_for(connection)
-    if client.throttle is not None and client.throttle.per_minute:
-        client.throttle.per_minute = max(1, int(client.throttle.per_minute * HEADROOM))
-    return client
+    """The shared client and throttle; actionkit.factory already plans below the budget (BUDGET_HEADROOM)."""
+    return client_for(connection)
 
 
 def _may_poll(connection: Connection) -> bool:
