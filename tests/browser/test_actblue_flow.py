@@ -65,6 +65,8 @@ def test_it_walks_the_actionkit_integration(browser_page, live_server, login, sh
     assert {o["import_id"] for o in ak_sandbox.orders()} == {"ab-500", "ab-501", "ab-502"}
     # static/js/actblue.js reloads the page once the backfill is done, showing the final state.
     page.locator("tr[data-delivery='actblue:contribution:500']").wait_for(timeout=15000)
+    # Under load the reload can land after the row check, so wait for the final state instead of sampling it once.
+    page.locator("dd", has_text="Sent.").wait_for(timeout=15000)
     assert page.locator("dd", has_text="Sent.").is_visible()
     shot(page, "actblue-6-progress")
 
