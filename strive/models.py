@@ -12,7 +12,8 @@ class Member(models.Model):
         OPTED_OUT = "opted_out", "Opted out"
         UNKNOWN = "unknown", "Unknown"
 
-    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="members")
+    # No index of its own: every index below leads with entity, and a lone one misleads the planner (see ScannedUser).
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="members", db_index=False)
     phone = models.CharField(max_length=20, help_text="E.164, e.g. +12025550101")
     email = models.EmailField(blank=True)
     first_name = models.CharField(max_length=100, blank=True)
@@ -82,7 +83,7 @@ class Group(models.Model):
 
 
 class GroupMembership(models.Model):
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships")
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships", db_index=False)
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="group_memberships")
     added_at = models.DateTimeField(default=timezone.now)
 
@@ -114,7 +115,8 @@ class FieldMapping(models.Model):
 class MemberLink(models.Model):
     """A member synced with exactly one ActionKit user. `last_synced` holds the values both sides last agreed on."""
 
-    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="strive_member_links")
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="strive_member_links",
+                                   db_index=False)
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="ak_links")
     ak_user_id = models.BigIntegerField()
     ak_email = models.CharField(max_length=254, blank=True, help_text="ActionKit's key for the user; never changed by us.")
@@ -139,7 +141,11 @@ class ScannedUser(models.Model):
         SKIPPED = "skipped", "Skipped"
         ERROR = "error", "Error"
 
-    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="strive_scanned_users")
+    # No single-column index: the unique (connection, ak_user_id) index serves it. With one, PostgreSQL picks it for
+    # "connection = X AND ak_user_id IN (...)" whenever its statistics predate a new tenant's first sync, and then
+    # reads every row of the connection per page (7 ms a page at 30k users, growing with the table).
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="strive_scanned_users",
+                                   db_index=False)
     ak_user_id = models.BigIntegerField()
     email = models.CharField(max_length=254, blank=True)
     first_name = models.CharField(max_length=100, blank=True)

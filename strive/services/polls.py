@@ -19,9 +19,11 @@ from django.utils import timezone
 from actionkit import errors
 from actionkit.factory import client_for
 from integrations.models import Connection, SyncCursor
+from integrations.services.dbstats import BulkLoadStats
 from integrations.services.deliveries import connection_halt
 from integrations.services.leases import lease, lease_renew
 from strive import akapi
+from strive.models import GroupMembership, Member, MemberLink, ScannedUser
 from strive.services.config import sync_settings
 from strive.services.phonesync import phones_ingest
 from strive.services.sync import ak_time, users_sync_batch
@@ -92,6 +94,9 @@ class _Run:
     def __init__(self, connection, client, holder: str, deadline: float):
         self.connection, self.client, self.holder, self.deadline = connection, client, holder, deadline
         self.users = self.phones = 0
+        # Each pass fills its own tables, ANALYZEd as they grow (a table analyzed while still empty plans worst).
+        self.stats = {STREAM_PHONES: BulkLoadStats(ScannedUser),
+                      STREAM_USERS: BulkLoadStats(ScannedUser, Member, MemberLink, GroupMembership)}
 
     def stream(self, name: str) -> None:
         cursor, _ = SyncCursor.objects.get_or_create(connection=self.connection, stream=name)
@@ -143,6 +148,7 @@ class _Run:
             state = {**cursor.state, "run_" + name: getattr(self, name)}
             SyncCursor.objects.filter(pk=cursor.pk).update(position=position, state=state, updated_at=timezone.now())
             cursor.state = state
+        self.stats[name].written(len(rows))
 
 
 def _advance(rows: list[dict], position, seen: set[int]):
