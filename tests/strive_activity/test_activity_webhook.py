@@ -107,3 +107,26 @@ def test_it_ignores_actions_on_pages_that_are_not_synced(client, connection, syn
         assert _post(client, webhook_path(connection=connection), _body(page=99)).status_code == 202
     assert not Action.objects.exists()
     assert WebhookEvent.objects.get().outcome == "Ignored: the page is not synced."
+
+
+@pytest.mark.django_db
+def test_a_burst_queues_one_drain_per_second_per_process(client, connection, monkeypatch,
+                                                         django_capture_on_commit_callbacks):
+    from config.celery import app
+    from strive.activity import tasks
+    from strive.activity.services import webhooks
+
+    queued, clock = [], [1000.0]
+    app.conf.task_always_eager = False  # The autouse fixture turns it back on.
+    monkeypatch.setattr(tasks.webhook_events_process, "apply_async", lambda args, countdown: queued.append(countdown))
+    monkeypatch.setattr(webhooks.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(webhooks, "_scheduled_here", {})
+    url = webhook_path(connection=connection)
+    for action_id in (1, 2, 3, 4):
+        if action_id == 4:
+            clock[0] += webhooks.DRAIN_DEBOUNCE_SECONDS
+        with django_capture_on_commit_callbacks(execute=True):
+            assert _post(client, url, _body(action_id=action_id)).status_code == 202
+    # Each drain runs a second after its window closes, so it reads every body stored inside the window.
+    assert queued == [webhooks.DRAIN_DEBOUNCE_SECONDS + 1] * 2
+    assert WebhookEvent.objects.count() == 4

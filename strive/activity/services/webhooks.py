@@ -65,36 +65,44 @@ def webhook_authenticate(*, connection_id: int, token: str) -> Connection | None
     return row.connection if row.connection.is_active else None
 
 
-def webhook_receive(*, connection: Connection, action: ActionIn, payload: dict) -> bool:
-    """Store the body once per ActionKit action id and queue its processing. Returns False for a repeat.
+def webhook_store(*, connection_id: int, token: str, action: ActionIn, payload: dict) -> bool | None:
+    """Store the body once per ActionKit action id if the URL is the connection's current one, and queue its
+    processing. Returns True when stored, False for a repeat, None for an unknown URL.
 
-    One INSERT .. ON CONFLICT DO NOTHING RETURNING statement (PostgreSQL, SQLite 3.35+): no transaction round
-    trips and no exception for ActionKit's retries, which keeps the receiver fast under load.
+    The receiver's hot path is this one INSERT .. SELECT .. ON CONFLICT DO NOTHING RETURNING statement in
+    autocommit: the URL check and the insert in one round trip. The token is compared by SQL equality there, as
+    DRF's TokenAuthentication looks up its keys (256 random bits; no timing to learn through a database query).
+    Only when nothing was inserted does the constant-time check tell a repeat from a wrong URL.
     """
-    table = WebhookEvent._meta.db_table
+    events, secrets_table = WebhookEvent._meta.db_table, WebhookSecret._meta.db_table
+    connections = Connection._meta.db_table
     with db_connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (connection_id, ak_action_id, payload, received_at, outcome) "  # noqa: S608
-            "VALUES (%s, %s, %s, %s, '') ON CONFLICT (connection_id, ak_action_id) DO NOTHING RETURNING id",
-            [connection.pk, action.ak_id, json.dumps(payload), timezone.now()])
+            f"INSERT INTO {events} (connection_id, ak_action_id, payload, received_at, outcome) "  # noqa: S608
+            f"SELECT s.connection_id, %s, %s, %s, '' FROM {secrets_table} s JOIN {connections} c ON c.id = s.connection_id "
+            "WHERE s.connection_id = %s AND s.token = %s AND c.status <> %s "
+            "ON CONFLICT (connection_id, ak_action_id) DO NOTHING RETURNING id",
+            [action.ak_id, json.dumps(payload), timezone.now(), connection_id, str(token),
+             Connection.Status.DISCONNECTED])
         inserted = cursor.fetchone() is not None
     if inserted:
-        transaction.on_commit(partial(_drain_soon, connection.pk))
-    return inserted
+        transaction.on_commit(partial(_drain_soon, connection_id))
+        return True
+    return False if webhook_authenticate(connection_id=connection_id, token=token) else None
 
 
-_scheduled_here: dict[int, float] = {}  # connection id -> monotonic time this process last set the drain key.
+_scheduled_here: dict[int, float] = {}  # connection id -> monotonic time this process last queued a drain.
 
 
 def _drain_soon(connection_id: int) -> None:
-    """Queue one drain per connection per DRAIN_DEBOUNCE_SECONDS instead of one task per request.
+    """Queue at most one drain per connection per DRAIN_DEBOUNCE_SECONDS from this process, not one per request.
 
-    The first body in a window sets a short-lived key and schedules a drain for just after the key expires, so
-    every body committed while the key lived is already in the table when the drain reads it. Inline (eager)
-    task runs have nothing to batch and go straight through. A lost drain is caught by the next poll.
+    The drain is queued to run a second after the window closes, so every body this process commits inside the
+    window is in the table when it reads; the first body after the window queues the next one. Each web process
+    debounces alone (no shared key to ask per request), and concurrent drains are harmless: actions are claimed
+    once. Inline (eager) task runs have nothing to batch and go straight through. A lost drain is caught by the
+    next poll.
     """
-    from django.core.cache import cache
-
     from config.celery import app
     from strive.activity.tasks import webhook_events_process
 
@@ -103,10 +111,9 @@ def _drain_soon(connection_id: int) -> None:
         return
     now = time.monotonic()
     if now - _scheduled_here.get(connection_id, -1e9) < DRAIN_DEBOUNCE_SECONDS:
-        return  # This process set the key under a second ago, so it still exists: skip the Redis round trip.
-    if cache.add(f"strive-activity:drain:{connection_id}", 1, timeout=DRAIN_DEBOUNCE_SECONDS):
-        _scheduled_here[connection_id] = now
-        webhook_events_process.apply_async((connection_id,), countdown=DRAIN_DEBOUNCE_SECONDS + 1)
+        return
+    _scheduled_here[connection_id] = now
+    webhook_events_process.apply_async((connection_id,), countdown=DRAIN_DEBOUNCE_SECONDS + 1)
 
 
 def webhook_events_drain(*, connection: Connection, client, limit: int = WEBHOOK_BATCH) -> tuple[int, bool]:
