@@ -31,7 +31,8 @@ from strive.services.sync import ak_time, users_sync_batch
 logger = logging.getLogger(__name__)
 
 PAGE = 100  # ActionKit's largest page.
-LEASE_SECONDS = 180  # Renewed every page; a crashed poll frees the integration after this.
+LEASE_SECONDS = 180  # Renewed as pages go by; a crashed poll frees the integration after this.
+CHECK_SECONDS = 2.0  # How often a run renews its lease and re-reads Sync Accounts (at page boundaries).
 STREAM_USERS, STREAM_PHONES = "users", "phones"
 
 
@@ -94,6 +95,7 @@ class _Run:
     def __init__(self, connection, client, holder: str, deadline: float):
         self.connection, self.client, self.holder, self.deadline = connection, client, holder, deadline
         self.users = self.phones = 0
+        self.checked_at = -CHECK_SECONDS  # The first page checks.
         # Each pass fills its own tables, ANALYZEd as they grow (a table analyzed while still empty plans worst).
         self.stats = {STREAM_PHONES: BulkLoadStats(ScannedUser),
                       STREAM_USERS: BulkLoadStats(ScannedUser, Member, MemberLink, GroupMembership)}
@@ -109,7 +111,6 @@ class _Run:
             while rows:
                 if time.monotonic() > self.deadline:
                     raise _OutOfTime
-                lease_renew(name=f"strive-users-poll:{self.connection.pk}", holder=self.holder, ttl_seconds=LEASE_SECONDS)
                 if not self._still_on():
                     return
                 position, seen = _advance(rows, position, seen)
@@ -121,7 +122,13 @@ class _Run:
             _initial_done(cursor)
 
     def _still_on(self) -> bool:
-        """Sync Accounts turned off mid-run stops the poll at the next page."""
+        """Sync Accounts turned off mid-run stops the poll within CHECK_SECONDS, at a page boundary. The lease is
+        renewed at the same pace: two statements every couple of seconds rather than on each 100-row page."""
+        now = time.monotonic()
+        if now - self.checked_at < CHECK_SECONDS:
+            return True
+        self.checked_at = now
+        lease_renew(name=f"strive-users-poll:{self.connection.pk}", holder=self.holder, ttl_seconds=LEASE_SECONDS)
         fresh = Connection.objects.filter(pk=self.connection.pk).only("status", "config", "halted").first()
         return fresh is not None and sync_settings(fresh).active and not fresh.halted
 
