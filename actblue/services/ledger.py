@@ -5,6 +5,7 @@ datetimes already parsed. Every function is idempotent: ActBlue's lineitemId (an
 cancellations) decide whether a record exists, so the same notification twice is one record and one delivery.
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -87,16 +88,26 @@ def _line_item_ensure(contribution: Contribution, item: dict, recipient: Entity)
     return line_item, created
 
 
+def _line_items_ensure(contribution: Contribution, items: list[tuple[dict, Entity]]) -> Iterator[tuple[dict, LineItem, bool]]:
+    """Yield (item, line item, created) for each item; a new line item gets its outbox rows before it is yielded.
+
+    A generator, so a caller's own per-item rows (refunds) interleave with the line items' as they always have.
+    Callers must consume it to the end.
+    """
+    for item, recipient in items:
+        line_item, created = _line_item_ensure(contribution, item, recipient)
+        if created:
+            outbox.contribution_enqueue(line_item=line_item)
+        yield item, line_item, created
+
+
 @transaction.atomic
 def contribution_record(*, entity: Entity, data: dict) -> RecordResult:
     """Record a contribution notification; each new line item gets its outbox rows in this transaction."""
     contribution, items = _contribution_ensure(entity, data)
     result = RecordResult(contribution)
-    for item, recipient in items:
-        line_item, created = _line_item_ensure(contribution, item, recipient)
+    for _, line_item, created in _line_items_ensure(contribution, items):
         (result.created if created else result.existing).append(line_item)
-        if created:
-            outbox.contribution_enqueue(line_item=line_item)
     return result
 
 
@@ -105,10 +116,7 @@ def refund_record(*, entity: Entity, data: dict) -> RecordResult:
     """Record refunds of line items; an unknown line item is recorded from the same body first, so nothing is lost."""
     contribution, items = _contribution_ensure(entity, data)
     result = RecordResult(contribution)
-    for item, recipient in items:
-        line_item, created = _line_item_ensure(contribution, item, recipient)
-        if created:
-            outbox.contribution_enqueue(line_item=line_item)
+    for item, line_item, _ in _line_items_ensure(contribution, items):
         refunded_at = item.get("refundedAt") or data["contribution"].get("refundedAt")
         refund, created = Refund.objects.get_or_create(line_item=line_item, defaults={
             "refunded_at": refunded_at, "disbursed_at": item.get("disbursedAt"), "recovered_at": item.get("recoveredAt")})
@@ -123,10 +131,7 @@ def cancellation_record(*, entity: Entity, data: dict) -> RecordResult:
     """Record a recurring cancellation, keyed by order number and cancelledAt."""
     contribution, items = _contribution_ensure(entity, data)
     result = RecordResult(contribution)
-    for item, recipient in items:
-        line_item, created = _line_item_ensure(contribution, item, recipient)
-        if created:
-            outbox.contribution_enqueue(line_item=line_item)
+    list(_line_items_ensure(contribution, items))
     contribution_values = data["contribution"]
     cancellation, created = Cancellation.objects.get_or_create(
         contribution=contribution, cancelled_at=contribution_values["cancelledAt"],

@@ -5,7 +5,6 @@ reflects the ledger. ActionKit de-duplicates on the line item, which is what mak
 """
 
 import json
-from functools import lru_cache
 
 from actblue import mapping
 from actblue.kind import CONFIG_ACCOUNT, DEFAULT_ACCOUNT
@@ -37,26 +36,14 @@ def notification_for(delivery: Delivery) -> dict | None:
     return None if item is None else mapping.lineitem_to_notification(item.contribution, item, item.form)
 
 
-@lru_cache(maxsize=64)
-def _cached_client(connection_id: int, host: str, username: str, password: str, budget: int):
-    # One client per connection and credentials keeps its HTTP keep-alive session across sends; new credentials or
-    # a new budget make a new key, so a reconnect never reuses a stale client.
-    connection = Connection.objects.get(pk=connection_id)
-    return factory.client_for(connection)
-
-
-def client_for(connection: Connection):
-    return _cached_client(connection.pk, connection.host, connection.config.get("username", ""),
-                          connection.secrets.get("password", ""), connection.budget_per_minute)
-
-
 def actblue_send(connection: Connection, delivery: Delivery) -> Outcome:
     notification = notification_for(delivery)
     if notification is None:
         return Outcome(Outcome.PERMANENT, detail="The ledger record behind this notification no longer exists.")
     account = connection.config.get(CONFIG_ACCOUNT) or DEFAULT_ACCOUNT
     try:
-        client = client_for(connection)
+        # The factory keeps one client per connection and thread (HTTP keep-alive) and rebuilds it on new settings.
+        client = factory.client_for(connection)
         result = client.actblue_notify(account=account, notification=notification,
                                        backfill=bool((delivery.options or {}).get("backfill_flag")))
     except errors.ActionKitError as exc:

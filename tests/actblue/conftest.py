@@ -3,8 +3,8 @@ from dataclasses import dataclass
 import pytest
 
 from actblue.kind import CONFIG_ACCOUNT, CONFIG_NOTIFY_MANAGED, CONFIG_USERNAME, KIND
-from actblue.services import sending
 from actblue.services.entities import entity_link_set
+from actionkit import factory
 from integrations.models import Connection
 from integrations.services.connections import connection_connect
 from tests.actblue.payloads import ENTITY_A_ID, ENTITY_B_ID
@@ -13,10 +13,10 @@ from tests.fakes_actblue import FakeActionKitClient
 
 @pytest.fixture(autouse=True)
 def _fresh_client_cache():
-    # Clients are cached per connection id; test databases reuse ids, so every test starts clean.
-    sending._cached_client.cache_clear()
+    # The factory caches clients per connection id; test databases reuse ids, so every test starts clean.
+    factory.clients_clear()
     yield
-    sending._cached_client.cache_clear()
+    factory.clients_clear()
 
 
 @pytest.fixture

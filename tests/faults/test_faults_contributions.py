@@ -18,13 +18,13 @@ _numbers = itertools.count(int(timezone.now().timestamp()) * 1000 + 500_000)
 def actblue_probe(ak_sandbox, cast, settings):
     from actblue.kind import CONFIG_ACCOUNT, CONFIG_NOTIFY_MANAGED, CONFIG_USERNAME, KIND
     from actblue.services.entities import entity_link_set
-    from actblue.services.sending import _cached_client
+    from actionkit.factory import clients_clear
     from integrations.services.api_keys import api_credential_create
     from integrations.services.connections import connection_connect
     from tests.actblue.payloads import ENTITY_A_ID
 
     ak_sandbox.reset()
-    _cached_client.cache_clear()
+    clients_clear()
     settings.ACTIONKIT_INSECURE_HOSTS = list({*settings.ACTIONKIT_INSECURE_HOSTS, ak_sandbox.host})
     entity_link_set(entity=cast.entity_a, actblue_entity_id=ENTITY_A_ID)
     account = "faults-contributions"
@@ -36,7 +36,7 @@ def actblue_probe(ak_sandbox, cast, settings):
     probe = Probe(ak_sandbox, connection, account)
     probe.api = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
     yield probe
-    _cached_client.cache_clear()
+    clients_clear()
 
 
 def _post_contributions(probe, count: int) -> None:

@@ -86,13 +86,13 @@ def test_a_contribution_to_a_host_that_now_resolves_privately_halts_the_connecti
     """The real contributions pipeline: API call, ledger, outbox, the ActBlue kind's send; nothing leaves."""
     from actblue.kind import KIND
     from actblue.services.entities import entity_link_set
-    from actblue.services.sending import _cached_client
+    from actionkit.factory import clients_clear
     from integrations.models import Delivery
     from integrations.services.api_keys import api_credential_create
     from integrations.services.connections import connection_connect
     from tests.actblue.payloads import ENTITY_A_ID, contribution
 
-    _cached_client.cache_clear()
+    clients_clear()
     entity_link_set(entity=cast.entity_a, actblue_entity_id=ENTITY_A_ID)
     connection = connection_connect(entity=cast.entity_a, kind=KIND, host="ak.example.org",
                                     config={"username": "staff", "account": "Default ActBlue"},
@@ -108,4 +108,4 @@ def test_a_contribution_to_a_host_that_now_resolves_privately_halts_the_connecti
     assert delivery.status != "succeeded" and delivery.attempt_set.exists()
     assert connection.halted and connection.status == "error" and "hostname" in connection.status_reason.lower()
     assert dns["connects"] == []
-    _cached_client.cache_clear()
+    clients_clear()
