@@ -76,6 +76,13 @@ class ActionKitClient(BaseClient):
         # Unverified (§17.3): whether updated_at__gte is filterable on user. Only this method assumes it.
         return self._paginate(API + "user/", _since_params(since), page_size=page_size)
 
+    def users_total(self) -> int | None:
+        """How many users the instance holds (tastypie's ``meta.total_count``), or None when it is not sent."""
+        body = self._request("GET", API + "user/", params={"_limit": 1}).body
+        meta = body.get("meta") if isinstance(body, dict) else None
+        total = meta.get("total_count") if isinstance(meta, dict) else None
+        return total if isinstance(total, int) and not isinstance(total, bool) else None
+
     def user_get(self, user_id: int) -> dict:
         return self._request("GET", f"{API}user/{int(user_id)}/").body
 
@@ -88,6 +95,13 @@ class ActionKitClient(BaseClient):
             {**p, "type": p.get("type"), "phone": p.get("phone"), "normalized_phone": p.get("normalized_phone")}
             for p in self._paginate(API + "phone/", {"user": int(user_id)})
         ]
+
+    def phones_updated_since(self, since: datetime | None, *, page_size: int = MAX_PAGE_SIZE) -> Iterator[dict]:
+        """Phone rows in (updated_at, id) order with the owning user's id added as ``user_id``: one request per
+        page of phones instead of one request per user."""
+        # Unverified (§17.3): whether updated_at__gte is filterable on phone. Only this method assumes it.
+        for phone in self._paginate(API + "phone/", _since_params(since), page_size=page_size):
+            yield {**phone, "user_id": errors.id_from_uri(phone.get("user"))}
 
     def allowed_user_fields(self) -> list[dict]:
         return list(self._paginate(API + "alloweduserfield/"))

@@ -10,10 +10,14 @@ class StriveActivityConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from strive.activity.services.groups import group_protection_reason
+        from strive.protections import protection_register
         from strive.tabs import Tab, tab_register
 
         for order, (slug, label, url_name) in enumerate(ACTIVITY_TABS, start=50):
             tab_register(Tab(slug, label, url_name, order))
+        # Page, usergroup and ActionField groups: strive.services.groups.group_delete asks this rule too.
+        protection_register(group_protection_reason)
 
 
 # Tabs on the integration's details page (strive/tabs.py), each pointing at one of our pages.

@@ -10,7 +10,6 @@ from actionkit.factory import client_for
 from integrations.models import Connection, SyncCursor
 from integrations.services.audit import audit_record
 from integrations.services.connections import connection_connect, connection_disconnect, connection_update_config
-from strive import akapi
 from strive.models import Group, MemberLink
 from strive.services.config import IMPORT_PAGE_NAME, IMPORT_PAGE_TITLE, KIND, PHONE_TYPE_CHOICES, PRIMARY_GROUP_NAME
 from strive.services.fields import core_mappings_ensure
@@ -51,7 +50,7 @@ def sync_activate(*, connection: Connection, actor) -> Connection:
     client = client_for(connection)
     try:
         client.import_page_ensure(name=IMPORT_PAGE_NAME, title=IMPORT_PAGE_TITLE)
-        total = akapi.users_total(client)
+        total = client.users_total()
     finally:
         client.close()
     connection = _activate(connection=connection, actor=actor, total=total)

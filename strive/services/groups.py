@@ -1,11 +1,10 @@
 """Groups and memberships. The primary group holds every synced member; adding to it may create an AK user."""
 
-from importlib.util import find_spec
-
 from django.db import transaction
 
 from integrations.services.audit import audit_record
 from strive.models import Group, GroupMembership, Member
+from strive.protections import protection_reason
 
 
 class GroupProtected(Exception):
@@ -58,14 +57,11 @@ def group_is_protected(group: Group) -> bool:
 
 
 def group_protection_reason(group: Group) -> str:
-    """Why a group cannot be deleted, or "". Page, usergroup and ActionField groups follow the activity app's rules."""
+    """Why a group cannot be deleted, or "". Other rules (the activity app's page, usergroup and ActionField groups)
+    come from strive/protections.py, where apps register them in AppConfig.ready()."""
     if group_is_protected(group):
         return "This group is managed by the active ActionKit integration; turn Sync Accounts off first."
-    if find_spec("strive.activity.services.groups") is not None:
-        from strive.activity.services.groups import group_protection_reason as activity_reason
-
-        return activity_reason(group)
-    return ""
+    return protection_reason(group)
 
 
 @transaction.atomic

@@ -22,7 +22,6 @@ from integrations.models import Connection, SyncCursor
 from integrations.services.dbstats import BulkLoadStats
 from integrations.services.deliveries import connection_halt
 from integrations.services.leases import lease, lease_renew
-from strive import akapi
 from strive.models import GroupMembership, Member, MemberLink, ScannedUser
 from strive.services.config import sync_settings
 from strive.services.phonesync import phones_ingest
@@ -135,9 +134,9 @@ class _Run:
     def _page(self, name: str, position, seen: set[int]) -> list[dict]:
         """The next rows after the cursor: one HTTP page, unless every row on it was already processed (a run of
         rows sharing the cursor's timestamp), in which case the scan continues to the following page."""
-        source = akapi.phones_updated_since if name == STREAM_PHONES else _users_since
+        source = self.client.phones_updated_since if name == STREAM_PHONES else self.client.users_updated_since
         size = page_size(self.client.throttle.per_minute if self.client.throttle else 0)
-        raw = source(self.client, position, size)
+        raw = source(position, page_size=size)
         while True:
             chunk = list(islice(raw, size))
             fresh = [row for row in chunk if _is_new(row, position, seen)]

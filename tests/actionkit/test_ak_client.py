@@ -393,3 +393,58 @@ def test_it_never_logs_credentials_or_query(client, rsps, caplog):
     record = next(r for r in caplog.records if r.msg == "actionkit.request.failed")
     dumped = json.dumps(record.__dict__, default=str)
     assert "secret-person" not in dumped and "s3cret" not in dumped and record.route == "/rest/v1/user/"
+
+
+def test_it_reads_phones_updated_since_with_the_owning_user_id(client, rsps):
+    rsps.get(
+        f"{BASE}/rest/v1/phone/",
+        json={
+            "meta": {"next": None},
+            "objects": [
+                {"id": 1, "user": "/rest/v1/user/9/", "phone": "310-310-3310", "normalized_phone": "3103103310"},
+                {"id": 2, "user": None, "phone": "2025550101"},
+            ],
+        },
+        match=[
+            matchers.query_param_matcher(
+                {"order_by": ["updated_at", "id"], "updated_at__gte": "2024-05-01T12:00:00", "_limit": "40"}
+            )
+        ],
+    )
+    phones = list(client.phones_updated_since(datetime(2024, 5, 1, 12, 0, tzinfo=UTC), page_size=40))
+    assert [(p["id"], p["user_id"]) for p in phones] == [(1, 9), (2, None)]
+    assert phones[0]["normalized_phone"] == "3103103310" and phones[0]["user"] == "/rest/v1/user/9/"
+    assert rsps.calls[0].request.url.startswith(f"{BASE}/rest/v1/phone/?")
+
+
+def test_it_reads_every_phone_without_since_in_pages_of_at_most_100(client, rsps):
+    rsps.get(
+        f"{BASE}/rest/v1/phone/",
+        json={"meta": {"next": None}, "objects": []},
+        match=[matchers.query_param_matcher({"order_by": ["updated_at", "id"], "_limit": "100"})],
+    )
+    assert list(client.phones_updated_since(None, page_size=500)) == []
+    assert len(rsps.calls) == 1
+
+
+def test_it_reads_the_user_total_from_meta_total_count(client, rsps):
+    rsps.get(
+        f"{BASE}/rest/v1/user/",
+        json={"meta": {"limit": 1, "offset": 0, "next": None, "total_count": 1234}, "objects": [{"id": 1}]},
+        match=[matchers.query_param_matcher({"_limit": "1"})],
+    )
+    assert client.users_total() == 1234
+    assert len(rsps.calls) == 1
+
+
+@pytest.mark.parametrize(
+    "body", [{"meta": {"limit": 1}, "objects": []}, {"objects": []}, {"meta": {"total_count": "12"}}, {"meta": None}]
+)
+def test_it_reads_no_user_total_when_total_count_is_missing(client, rsps, body):
+    rsps.get(f"{BASE}/rest/v1/user/", json=body, match=[matchers.query_param_matcher({"_limit": "1"})])
+    assert client.users_total() is None
+
+
+def test_it_reads_no_user_total_from_an_empty_body(client, rsps):
+    rsps.get(f"{BASE}/rest/v1/user/", status=200, **EMPTY_HTML)
+    assert client.users_total() is None
