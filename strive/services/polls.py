@@ -164,10 +164,6 @@ def _advance(rows: list[dict], position, seen: set[int]):
     return last, at_last | (seen if last == position else set())
 
 
-def _users_since(client, since, size: int):
-    return client.users_updated_since(since, page_size=size)
-
-
 def page_size(per_minute: int) -> int:
     """The page size (≤ PAGE) that fills a minute's budget best: the limiter admits whole pages, so with 980
     records a minute pages of 100 use 900 and pages of 98 use all 980."""
