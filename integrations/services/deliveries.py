@@ -167,7 +167,9 @@ def _apply_outcome(*, delivery: Delivery, outcome: Outcome, started_at, duration
         # The credentials were refused: the row waits without using up a try until someone fixes them.
         fields.update(status=Delivery.Status.PENDING, attempts=F("attempts") - 1, last_error=outcome.detail,
                       enqueued_at=None)  # Not queued any more: the sweep after a reconnect picks it up at once.
-        connection_halt(connection=delivery.connection, reason=outcome.detail)
+        if not connection_halt(connection=delivery.connection, reason=outcome.detail):
+            fields["enqueued_at"] = now  # Refused with credentials replaced meanwhile: send again with the new ones.
+            transaction.on_commit(partial(_queue_send, delivery.id))
     elif outcome.kind == Outcome.RETRYABLE and delivery.attempts < settings.DELIVERY_MAX_ATTEMPTS:
         delay = retry_delay_seconds(delivery.attempts, outcome.retry_after)
         fields.update(status=Delivery.Status.FAILED, last_error=outcome.detail,
@@ -214,14 +216,21 @@ def _connection_failed(connection: Connection, now, reason: str) -> None:
     ).update(status=Connection.Status.ERROR, status_reason=reason or "ActionKit is not answering; we keep retrying.")
 
 
-def connection_halt(*, connection: Connection, reason: str) -> None:
-    """Stop all sending for a connection whose credentials were refused, and say so on its details page."""
-    updated = Connection.objects.filter(pk=connection.pk, halted=False).exclude(
+def connection_halt(*, connection: Connection, reason: str) -> bool:
+    """Stop all sending for a connection whose credentials were refused, and say so on its details page.
+
+    `connection` is the row as the refused request loaded it. A reconnect while that request was in flight put new
+    credentials in place (a new connected_at), so the refusal says nothing about them: nothing is halted, and this
+    returns False so the caller can try again at once. True when the connection is (now) halted.
+    """
+    updated = Connection.objects.filter(pk=connection.pk, halted=False, connected_at=connection.connected_at).exclude(
         status=Connection.Status.DISCONNECTED).update(halted=True, status=Connection.Status.ERROR, status_reason=reason)
     if updated:
         audit_record(entity=connection.entity, actor=None, action="connection.halted", target=connection.kind,
                      changes={"reason": reason})
         logger.warning("connection.halted", extra={"connection_id": connection.pk})
+        return True
+    return not Connection.objects.filter(pk=connection.pk).exclude(connected_at=connection.connected_at).exists()
 
 
 @transaction.atomic

@@ -1,5 +1,6 @@
 """The outbox rules, with a test-only kind whose sender replays scripted outcomes."""
 
+import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -108,6 +109,29 @@ def test_a_halt_stops_the_connection_without_using_a_try(conn, sender):
     connections.connection_connect(entity=conn.entity, kind="scripted", host=conn.host, config={}, secrets={"password": "new"},
                                    actor=None)
     assert deliveries.delivery_send(delivery_id=second.pk) == Outcome.SUCCESS
+
+
+def test_a_refusal_of_credentials_replaced_in_flight_halts_nothing(conn, sender, monkeypatch,
+                                                                   django_capture_on_commit_callbacks):
+    """The admin reconnects while a request made with the old password is still out; its 401 arrives after."""
+    def refused_after_a_reconnect(connection, delivery):
+        if not sender.sent:
+            connections.connection_connect(entity=conn.entity, kind="scripted", host=conn.host, config={},
+                                           secrets={"password": "new"}, actor=None)
+        sender.sent.append(delivery.key)
+        return Outcome(Outcome.HALT, 401, "ActionKit rejected the username or password (HTTP 401).") \
+            if len(sender.sent) == 1 else Outcome(Outcome.SUCCESS, status_code=200, remote_ref="ok")
+
+    monkeypatch.setitem(registry._KINDS, "scripted",
+                        dataclasses.replace(registry._KINDS["scripted"], send=refused_after_a_reconnect))
+    delivery = _enqueue(conn)
+    with django_capture_on_commit_callbacks(execute=True):
+        deliveries.delivery_send(delivery_id=delivery.pk)
+    conn.refresh_from_db()
+    delivery.refresh_from_db()
+    assert not conn.halted and conn.status == Connection.Status.CONNECTED
+    assert delivery.status == Delivery.Status.SUCCEEDED and sender.sent == ["item:1", "item:1"]  # Sent again at once.
+    assert not conn.entity.audit_events.filter(action="connection.halted").exists()
 
 
 def test_a_permanent_outcome_is_dead_at_once(conn, sender):
