@@ -19,7 +19,7 @@ from django.utils import timezone
 from actionkit import errors
 from actionkit.factory import client_for
 from integrations.models import Connection, SyncCursor
-from integrations.services.dbstats import BulkLoadStats
+from integrations.services.bulkload import BulkLoadStats
 from integrations.services.deliveries import connection_halt
 from integrations.services.leases import lease, lease_renew
 from strive.models import GroupMembership, Member, MemberLink, ScannedUser

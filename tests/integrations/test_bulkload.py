@@ -2,7 +2,7 @@ import pytest
 from django.db import connection as db_connection
 
 from integrations.models import AuditEvent
-from integrations.services import dbstats
+from integrations.services import bulkload as dbstats
 
 
 def test_bulk_load_analyzes_each_time_the_rows_written_grow_tenfold(monkeypatch):
