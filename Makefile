@@ -24,7 +24,7 @@ migrate: install
 	$(PY) manage.py migrate --noinput
 
 demo: migrate
-	$(PY) manage.py seed_demo --sandbox-host 127.0.0.1:$(SANDBOX_PORT)
+	$(PY) manage.py seed_demo --sandbox-host 127.0.0.1:$(SANDBOX_PORT) --app-url http://127.0.0.1:$(PORT)
 
 # Web, worker, beat and the ActionKit sandbox on the embedded default (SQLite + filesystem broker). Ctrl-C stops all.
 run: install

@@ -32,17 +32,6 @@ def _seed(base_url: str, *, users: int, actions: int) -> None:
               timeout=600).raise_for_status()
 
 
-def _sandbox_index(path) -> None:
-    """The sandbox indexes action by page_id alone, so `page_id IN (..) ORDER BY updated_at, id` sorts every
-    action of the page for each 100-row request (0.3 s at 200,000). ActionKit's own database is not ours to
-    measure; this index makes the sandbox answer in index order so the figure is about our side."""
-    import sqlite3
-
-    conn = sqlite3.connect(path, timeout=30)
-    conn.execute("CREATE INDEX IF NOT EXISTS bench_action_page_updated ON action (page_id, updated_at, id)")
-    conn.close()
-
-
 def _sync(page):
     from django.utils import timezone
 
@@ -94,16 +83,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--actions", type=int, default=100_000, help="actions per page")
     parser.add_argument("--users", type=int, default=2_000)
-    parser.add_argument("--no-sandbox-index", action="store_true",
-                        help="leave the sandbox without an (page_id, updated_at, id) index on action")
     args = parser.parse_args()
     tmp = tmpdir()
     sandbox, host = start_sandbox(tmp)
     try:
         django_setup(tmp=tmp, insecure_host=host)
         _seed(f"http://{host}", users=args.users, actions=args.actions)
-        if not args.no_sandbox_index:
-            _sandbox_index(tmp / "sandbox.sqlite3")
         rows = run(host=host)
     finally:
         sandbox.terminate()

@@ -44,7 +44,8 @@ def main() -> int:
     procs = {name: subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True) for name, cmd in commands.items()}
     try:
         _wait_for(f"http://127.0.0.1:{SANDBOX_PORT}/_sandbox/stats", procs["sandbox"])
-        subprocess.run([PY, "manage.py", "seed_demo", "--sandbox-host", f"127.0.0.1:{SANDBOX_PORT}"], cwd=ROOT, env=env, check=True)
+        subprocess.run([PY, "manage.py", "seed_demo", "--sandbox-host", f"127.0.0.1:{SANDBOX_PORT}", "--app-url",
+                        f"http://127.0.0.1:{PORT}"], cwd=ROOT, env=env, check=True)
         _wait_for(f"http://127.0.0.1:{PORT}/login/", procs["web"])
         print(f"\n  Open http://127.0.0.1:{PORT}/  and log in as  demo-admin / demo-admin-password\n"
               f"  ActionKit sandbox: http://127.0.0.1:{SANDBOX_PORT}/_sandbox/  (staff login demo-staff / demo-staff-password)\n"

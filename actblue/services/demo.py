@@ -48,7 +48,7 @@ def _connection_ensure(entity: Entity, sandbox_host: str) -> None:
                        secrets={"password": DEMO_PASSWORD}, actor=None)
 
 
-def seed_demo(*, entity: Entity, sandbox_host: str, stdout=None) -> None:
+def seed_demo(*, entity: Entity, sandbox_host: str, app_url: str = "", stdout=None) -> None:
     partner, _ = Entity.objects.get_or_create(slug=PARTNER_SLUG, defaults={"name": "Partner Committee"})
     entity_link_set(entity=entity, actblue_entity_id=DEMO_ACTBLUE_ID, committee_name=entity.name)
     entity_link_set(entity=partner, actblue_entity_id=PARTNER_ACTBLUE_ID, committee_name=partner.name)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 import time
 
 from actionkit.sandbox import actblue, db, resources, writes
 from actionkit.sandbox.control import Control
+from actionkit.sandbox.pushes import Pusher
 from actionkit.sandbox.web import Request, Response, empty, json_response
 
 REST_RE = re.compile(r"^/rest/v1/(?:(?P<resource>[a-z_]+)/(?:(?P<key>[^/]+)/)?)?$")
@@ -30,6 +32,7 @@ class SandboxApp:
         db.init(db_path)
         self.db_path = db_path
         self.control = Control()
+        self.pusher = Pusher(db_path)
         self._staff: dict[str, str] | None = None
 
     def conn(self):
@@ -120,7 +123,10 @@ class SandboxApp:
         if method == "GET" and key is not None:
             return resources.get_object(conn, name, key)
         if method == "POST" and key is None and name in CREATORS:
-            return CREATORS[name](conn, request.data())
+            response = CREATORS[name](conn, request.data())
+            if name == "action" and response.status == 201:
+                self.pusher.action_taken(conn, json.loads(response.body)["id"])
+            return response
         if method in ("PATCH", "PUT") and name == "user" and key and key.isdigit():
             response = writes.user_update(conn, int(key), request.data())
             return empty(204) if method == "PUT" and response.status == 202 else response

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from actionkit.sandbox import db, resources, seed, writes
+from actionkit.sandbox import db, pushes, resources, seed, writes
 from actionkit.sandbox.web import Request, Response, html, json_response
 
 INSPECTOR_PAGE_SIZE = 50
@@ -14,6 +14,7 @@ TABS = {  # tab -> (table, columns) shown latest first
     "actions": ("action", ("id", "user_id", "page_id", "type", "source", "created_at")),
     "recurring": ("orderrecurring", ("id", "user_id", "account", "recurring_id", "amount", "status", "updated_at")),
     "webhooks": ("webhook_request", ("id", "account", "kind", "lineitem_id", "status_code", "duplicate", "created_at")),
+    "pushes": ("push_log", ("id", "endpoint_id", "action_id", "status_code", "tries", "error", "created_at")),
 }
 
 
@@ -108,6 +109,26 @@ def create_page(app, conn, request) -> Response:
     return resources.get_object(conn, "page", dict(response.headers)["Location"].rstrip("/").rsplit("/", 1)[-1])
 
 
+def create_push_endpoint(app, conn, request) -> Response:
+    """{"name": ..., "url": "http://127.0.0.1:8000/hooks/...", "pages": [id or short name, ...]}"""
+    data = request.data()
+    try:
+        endpoint = pushes.endpoint_create(conn, name=str(data.get("name") or ""), url=str(data.get("url") or ""),
+                                          pages=list(data.get("pages") or []))
+    except pushes.PushError as exc:
+        return json_response(400, {"error": str(exc)})
+    return json_response(201, endpoint)
+
+
+def list_push_endpoints(app, conn, request) -> Response:
+    return json_response(200, {"objects": pushes.endpoints(conn)})
+
+
+def list_pushes(app, conn, request) -> Response:
+    rows = conn.execute("SELECT * FROM push_log ORDER BY id").fetchall()
+    return json_response(200, {"objects": [dict(row) for row in rows]})
+
+
 def add_staff(app, conn, request) -> Response:
     data = request.data()
     with db.write(conn):
@@ -157,4 +178,7 @@ ROUTES = {
     ("POST", "users"): create_user,
     ("POST", "pages"): create_page,
     ("POST", "staff"): add_staff,
+    ("POST", "push_endpoints"): create_push_endpoint,
+    ("GET", "push_endpoints"): list_push_endpoints,
+    ("GET", "pushes"): list_pushes,
 }

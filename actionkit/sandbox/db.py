@@ -40,7 +40,8 @@ CREATE TABLE IF NOT EXISTS action (id INTEGER PRIMARY KEY, user_id INTEGER NOT N
   created_user INTEGER DEFAULT 0, subscribed_user INTEGER DEFAULT 0, created_at TEXT NOT NULL,
   updated_at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS action_updated ON action (updated_at, id);
-CREATE INDEX IF NOT EXISTS action_page ON action (page_id);
+DROP INDEX IF EXISTS action_page;
+CREATE INDEX IF NOT EXISTS action_page_updated ON action (page_id, updated_at, id);
 CREATE INDEX IF NOT EXISTS action_user ON action (user_id);
 CREATE TABLE IF NOT EXISTS actionfield (id INTEGER PRIMARY KEY, action_id INTEGER NOT NULL, name TEXT NOT NULL,
   value TEXT NOT NULL DEFAULT '');
@@ -62,6 +63,12 @@ CREATE TABLE IF NOT EXISTS orderrecurring (id INTEGER PRIMARY KEY, order_id INTE
   user_id INTEGER NOT NULL, account TEXT NOT NULL, amount TEXT, currency TEXT DEFAULT 'USD',
   period TEXT DEFAULT 'months', recurring_id TEXT NOT NULL, start TEXT, status TEXT NOT NULL,
   created_at TEXT NOT NULL, updated_at TEXT NOT NULL, UNIQUE (account, recurring_id));
+CREATE TABLE IF NOT EXISTS push_endpoint (id INTEGER PRIMARY KEY, name TEXT NOT NULL, url TEXT NOT NULL,
+  created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS page_push_endpoint (page_id INTEGER NOT NULL, endpoint_id INTEGER NOT NULL,
+  PRIMARY KEY (page_id, endpoint_id));
+CREATE TABLE IF NOT EXISTS push_log (id INTEGER PRIMARY KEY, endpoint_id INTEGER NOT NULL, action_id INTEGER NOT NULL,
+  status_code INTEGER, tries INTEGER NOT NULL, error TEXT DEFAULT '', created_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS webhook_request (id INTEGER PRIMARY KEY, account TEXT, kind TEXT, lineitem_id TEXT,
   order_number TEXT, status_code INTEGER, duplicate INTEGER DEFAULT 0, backfill INTEGER DEFAULT 0, order_id INTEGER,
   created_at TEXT NOT NULL);
@@ -80,6 +87,9 @@ DATA_TABLES = (
     "transactions",
     "orderrecurring",
     "webhook_request",
+    "push_endpoint",
+    "page_push_endpoint",
+    "push_log",
 )
 DEFAULT_USER_FIELDS = ("employer", "occupation", "express_lane", "sms_opt_in")
 BUSY_TIMEOUT_MS = 10_000

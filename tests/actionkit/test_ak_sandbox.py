@@ -212,3 +212,74 @@ def test_it_recovers_from_429_through_the_shared_throttle(seeded, tmp_path):
     refused_at = throttle.last_admitted_at
     client.verify_credentials()  # The throttle holds this request until the pause is over, then it succeeds.
     assert throttle.last_admitted_at >= refused_at + 0.3
+
+
+class _Receiver:
+    """A loopback HTTP server that answers with scripted statuses and keeps every body it was sent."""
+
+    def __init__(self, statuses: list[int]):
+        import http.server
+        import threading
+
+        receiver = self
+        self.statuses, self.bodies = list(statuses), []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - the stdlib's name
+                receiver.bodies.append(self.rfile.read(int(self.headers["Content-Length"])))
+                self.send_response(receiver.statuses.pop(0) if receiver.statuses else 202)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/page/"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+
+
+def _wait_for(predicate, timeout=15):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError("timed out")
+
+
+def test_an_action_on_a_page_with_a_push_endpoint_is_posted_there_with_retries(ak_sandbox, ak_client):
+    import json
+
+    ak_sandbox.reset()
+    ak_sandbox.create_page("pushed", title="Pushed", type="Petition")
+    ak_sandbox.create_page("quiet", title="Quiet", type="Petition")
+    receiver = _Receiver([500])  # The first try fails: the sandbox tries again.
+    try:
+        ak_sandbox.push_endpoint(receiver.url, ["pushed"], name="strive")
+        taken = ak_client.action_process(page="pushed", email="pushed@example.org", action_fields={"comment": "hi"})
+        ak_client.action_process(page="quiet", email="quiet@example.org")
+        _wait_for(lambda: ak_sandbox.pushes())
+    finally:
+        receiver.close()
+    body = json.loads(receiver.bodies[-1])
+    assert len(receiver.bodies) == 2 and receiver.bodies[0] == receiver.bodies[1]
+    assert (body["id"], body["user"], body["fields"]) == (taken["action_id"], taken["user"], {"comment": "hi"})
+    assert body["page"].startswith("/rest/v1/petitionpage/")
+    assert [(p["action_id"], p["status_code"], p["tries"]) for p in ak_sandbox.pushes()] == [(taken["action_id"], 202, 2)]
+
+
+def test_a_push_endpoint_must_be_on_this_machine(ak_sandbox):
+    ak_sandbox.reset()
+    ak_sandbox.create_page("pushed", type="Petition")
+    for url in ("https://hooks.example.org/x/", "http://10.0.0.5/x/", "ftp://127.0.0.1/x/"):
+        with pytest.raises(requests.HTTPError) as refused:
+            ak_sandbox.push_endpoint(url, ["pushed"])
+        assert "only to http(s) URLs on this machine" in refused.value.response.json()["error"]
+    with pytest.raises(requests.HTTPError):
+        ak_sandbox.push_endpoint("http://127.0.0.1:9/x/", ["no-such-page"])

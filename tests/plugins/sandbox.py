@@ -71,6 +71,13 @@ class SandboxHandle:
     def create_page(self, name: str, title: str = "", type: str = "Import") -> dict:  # noqa: A002
         return self._control("POST", "pages", json={"name": name, "title": title or name, "type": type})
 
+    def push_endpoint(self, url: str, pages: list, name: str = "") -> dict:
+        """Connect a Push API endpoint to pages: actions taken on them are POSTed to `url` (loopback only)."""
+        return self._control("POST", "push_endpoints", json={"name": name, "url": url, "pages": pages})
+
+    def pushes(self) -> list[dict]:
+        return self._control("GET", "pushes")["objects"]
+
     def seed(self, *, users: int = 0, pages: int = 0, actions: int = 0, usergroups: int = 0) -> dict:
         return self._control(
             "POST", "seed", json={"users": users, "pages": pages, "actions": actions, "usergroups": usergroups}

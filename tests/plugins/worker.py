@@ -128,10 +128,7 @@ def celery_worker(transactional_db, settings, request):
 
     def start(*, env: dict | None = None, queues: str = "deliveries,polls,backfills", concurrency: int = 2,
               beat: bool = False) -> WorkerProcess:
-        full_env = {**os.environ, **FAST_TIMINGS, "DATABASE_URL": test_database_url(),
-                    "VAR_DIR": str(django_settings.VAR_DIR), "PYTHONUNBUFFERED": "1",
-                    "ACTIONKIT_INSECURE_HOSTS": ",".join(django_settings.ACTIONKIT_INSECURE_HOSTS), **(env or {})}
-        worker = WorkerProcess(full_env, queues, concurrency, beat).start()
+        worker = WorkerProcess(_process_env(env), queues, concurrency, beat).start()
         started.append(worker)
         return worker
 
@@ -139,6 +136,48 @@ def celery_worker(transactional_db, settings, request):
     for worker in started:
         worker.stop()
     app.conf.task_always_eager = True
+
+
+def _process_env(extra: dict | None = None) -> dict:
+    """The environment of a worker or web process: the test database, broker and fast timings."""
+    return {**os.environ, **FAST_TIMINGS, "DATABASE_URL": test_database_url(), "VAR_DIR": str(django_settings.VAR_DIR),
+            "PYTHONUNBUFFERED": "1", "ACTIONKIT_INSECURE_HOSTS": ",".join(django_settings.ACTIONKIT_INSECURE_HOSTS), **(extra or {})}
+
+
+@pytest.fixture
+def web_server(transactional_db):
+    """The app as production serves it (gunicorn, config.wsgi:application) on a free loopback port, sharing the
+    test database. Yields its base URL, e.g. for the sandbox's push endpoints."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    log = ROOT / "var" / "test" / f"web-{os.getpid()}-{time.monotonic_ns()}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "ab") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind",
+                                 f"127.0.0.1:{port}", "--workers", "1", "--threads", "4", "--log-level", "warning"],
+                                cwd=ROOT, env=_process_env({"DEBUG": "false"}), stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    try:
+        wait_until(lambda: _answers(port) or proc.poll() is not None, timeout=30, message="gunicorn to listen")
+        if proc.poll() is not None:
+            raise RuntimeError(f"gunicorn exited:\n{log.read_text()[-3000:]}")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)
+
+
+def _answers(port: int) -> bool:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+        return True
+    except OSError:
+        return False
 
 
 def wait_until(predicate, *, timeout: float = 30, interval: float = 0.2, message: str = "condition"):

@@ -16,9 +16,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--sandbox-host", default=f"127.0.0.1:{getattr(settings, 'SANDBOX_PORT', 8001)}")
+        parser.add_argument("--app-url", default="", help="where this app answers, e.g. http://127.0.0.1:8000, so the "
+                            "sandbox can push page actions to it (make run sets it)")
 
     @transaction.atomic
-    def handle(self, *args, sandbox_host, **options):
+    def handle(self, *args, sandbox_host, app_url="", **options):
         entity, _ = Entity.objects.get_or_create(slug=DEMO_ENTITY_SLUG, defaults={"name": "Demo PAC"})
         Entity.objects.get_or_create(slug="partner-committee", defaults={"name": "Partner Committee"})
         user_model = get_user_model()
@@ -30,5 +32,5 @@ class Command(BaseCommand):
         for kind in registry.kinds():
             seeder = kind.extra.get("seed_demo")
             if seeder:
-                seeder(entity=entity, sandbox_host=sandbox_host, stdout=self.stdout)
+                seeder(entity=entity, sandbox_host=sandbox_host, app_url=app_url, stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS(f"Demo ready: entity '{entity.name}', login {DEMO_USERNAME} / {DEMO_PASSWORD}"))
