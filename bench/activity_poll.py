@@ -15,10 +15,10 @@ insert, claim, page group, ActionField groups, automations):
 from __future__ import annotations
 
 import argparse
-import platform
 import time
 
 from activity_common import bench_connection, django_setup, start_sandbox, tmpdir
+from machine import describe
 
 
 def _seed(base_url: str, *, users: int, actions: int) -> None:
@@ -92,7 +92,7 @@ def main() -> None:
         rows = run(host=host)
     finally:
         sandbox.terminate()
-    print(f"machine: {platform.machine()} {platform.python_version()}  db: {_db()}  users: {args.users}")
+    print(f"{describe()}; db: {_db()}; users: {args.users}")
     print("| pass | actions | seconds | actions/s | of which waiting on ActionKit (s) | actions/s of our own work |")
     print("|---|---:|---:|---:|---:|---:|")
     for label, count, seconds, waited in rows:

@@ -28,6 +28,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from activity_common import ROOT, bench_connection, django_setup, free_port, tmpdir, wait_http
+from machine import describe
 
 PROCESSES = 5  # Client processes; the clients are threads spread over them, so the GIL is not the limit.
 
@@ -161,8 +162,9 @@ def main() -> None:
         server.wait(timeout=20)
     stored = WebhookEvent.objects.filter(connection=connection).count()
     kind = f"gthread x{args.threads}" if args.threads > 1 else "sync"
+    print(describe())
     print(f"gunicorn {kind} workers: {args.workers}; clients: {args.clients}; {args.seconds:.0f} s per run; "
-          f"closed loop by {args.generator}; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+          f"closed loop by {args.generator}")
     print("| run | requests | 2xx | errors | req/s | p50 ms | p99 ms | max ms | server CPU ms/request |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for label, r in ((f"closed loop ({args.generator})", closed), (f"open loop, {args.rate:.0f} req/s offered", opened)):

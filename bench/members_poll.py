@@ -16,6 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from machine import describe
 from members_common import ROOT, activated_connection, control, django_setup, rss_mb, start_sandbox
 
 
@@ -79,6 +80,7 @@ def main() -> None:
     if args.child:
         print(json.dumps(child(args.child)))
         return
+    print(describe(), flush=True)
     for size in (int(s) for s in args.sizes.split(",")):
         out = subprocess.run([sys.executable, __file__, "--child", str(size)], cwd=ROOT, capture_output=True, text=True,
                              check=True)

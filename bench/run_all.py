@@ -16,7 +16,7 @@ RESULTS = BENCH / "results"
 def main(names: list[str]) -> int:
     RESULTS.mkdir(exist_ok=True)
     scripts = [path for path in sorted(BENCH.glob("*.py"))
-               if path.name not in {"run_all.py"} and not path.stem.endswith("_common")]
+               if path.name not in {"run_all.py", "machine.py"} and not path.stem.endswith("_common")]
     if names:
         scripts = [path for path in scripts if path.stem in names]
     failed = []
