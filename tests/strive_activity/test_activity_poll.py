@@ -120,7 +120,7 @@ def test_long_listings_re_anchor_on_time_and_lose_nothing(fake_ak):
 
 
 def test_prefetching_keeps_order_and_raises_the_readers_error():
-    from strive.activity.services.reading import prefetched
+    from integrations.readahead import prefetched
 
     assert list(prefetched(iter(range(5000)), depth=10)) == list(range(5000))
 

@@ -97,8 +97,9 @@ def page_unsync(*, page: Page, actor) -> Page:
 
 def page_import(*, page_id: int, client) -> int:
     """Every past action of one page, through the live path: the same keys, so the poll and webhook collapse."""
+    from integrations.readahead import prefetched
     from strive.activity.services.actions import actions_ingest
-    from strive.activity.services.reading import actions_read, prefetched
+    from strive.activity.services.reading import actions_read
 
     page = Page.objects.select_related("connection").filter(pk=page_id, synced=True).first()
     if page is None:

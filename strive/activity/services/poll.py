@@ -8,11 +8,12 @@ from django.utils import timezone
 
 from actionkit.errors import ActionKitError
 from integrations.models import Connection, SyncCursor
+from integrations.readahead import prefetched
 from integrations.services.leases import lease
 from strive.activity.models import Page
 from strive.activity.services.actions import IngestStats, actions_ingest, synced_pages
 from strive.activity.services.pages import BATCH, POLL_OVERLAP, batched, cursor_get, pages_pull
-from strive.activity.services.reading import actions_read, prefetched
+from strive.activity.services.reading import actions_read
 from strive.activity.services.usergroups import usergroups_refresh
 from strive.activity.services.webhooks import webhook_events_drain, webhook_events_prune
 
