@@ -14,6 +14,16 @@ def prefetched(iterator: Iterator, *, depth: int = 1_000) -> Iterator:
     An error in the thread is raised here, in order; if the caller stops early, the thread notices within a second
     and ends.
     """
+    for group in prefetched_groups(iterator, depth=depth, most=1):
+        yield group[0]
+
+
+def prefetched_groups(iterator: Iterator, *, depth: int, most: int) -> Iterator[list]:
+    """As `prefetched`, in lists: the next item (waiting for it) plus those already read behind it, up to `most`.
+
+    When the remote side is faster than our writes, the caller gets full lists and writes them together; when it
+    is slower (a rate limit), each item is handed over as soon as it arrives.
+    """
     buffer: queue.Queue = queue.Queue(maxsize=depth)
     stop = threading.Event()
 
@@ -33,15 +43,26 @@ def prefetched(iterator: Iterator, *, depth: int = 1_000) -> Iterator:
                 if not put(item):
                     return
             put(_DONE)
-        except BaseException as exc:  # Handed to the consumer, which raises it.
+        except BaseException as exc:  # Handed to the consumer, which raises it after the items before it.
             put(exc)
 
-    thread = threading.Thread(target=pump, name="read-ahead", daemon=True)
-    thread.start()
+    threading.Thread(target=pump, name="read-ahead", daemon=True).start()
     try:
-        while (item := buffer.get()) is not _DONE:
+        while True:
+            group, item = [], buffer.get()
+            while item is not _DONE and not isinstance(item, BaseException):
+                group.append(item)
+                if len(group) >= most:
+                    break
+                try:
+                    item = buffer.get_nowait()
+                except queue.Empty:
+                    break
+            if group:
+                yield group
+            if item is _DONE:
+                return
             if isinstance(item, BaseException):
                 raise item
-            yield item
     finally:
         stop.set()

@@ -20,7 +20,7 @@ from django.utils import timezone
 from actionkit import errors
 from actionkit.factory import client_for
 from integrations.models import Connection, SyncCursor
-from integrations.readahead import prefetched
+from integrations.readahead import prefetched_groups
 from integrations.services.bulkload import BulkLoadStats
 from integrations.services.deliveries import connection_halt
 from integrations.services.leases import lease, lease_renew
@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 
 PAGE = 100  # ActionKit's largest page.
 PAGES_AHEAD = 4  # Pages read ahead of the writes; a crash re-reads at most these (they were not committed).
-ROWS_PER_TRANSACTION = 400  # Pages are written (and the cursor moved) together up to this many rows.
+PAGES_PER_TRANSACTION = 4  # Pages already read are written (and the cursor moved) together, up to this many.
 LEASE_SECONDS = 180  # Renewed as pages go by; a crashed poll frees the integration after this.
 CHECK_SECONDS = 2.0  # How often a run renews its lease and re-reads Sync Accounts (at page boundaries).
 STREAM_USERS, STREAM_PHONES = "users", "phones"
@@ -108,9 +108,11 @@ class _Run:
         position = cursor.position - overlap() if cursor.position else None
         SyncCursor.objects.filter(pk=cursor.pk).update(last_run_started_at=timezone.now())
         # Each page's query depends only on the previous page's last row, so pages are read ahead in a thread while
-        # earlier ones are written; several pages share one transaction (fewer round trips and commits per row).
-        with closing(prefetched(self._pages(name, position), depth=PAGES_AHEAD)) as pages:
-            for rows, position in _grouped(pages, ROWS_PER_TRANSACTION):
+        # earlier ones are written. Pages already read when a write starts share its transaction (fewer round trips
+        # and commits per row); under a rate limit each page is written as soon as it arrives.
+        groups = prefetched_groups(self._pages(name, position), depth=PAGES_AHEAD, most=PAGES_PER_TRANSACTION)
+        with closing(groups):
+            for rows, position in map(_joined, groups):
                 if time.monotonic() > self.deadline:
                     raise _OutOfTime
                 if not self._still_on():
@@ -165,18 +167,11 @@ class _Run:
         self.stats[name].written(len(rows))
 
 
-def _grouped(pages: Iterator[tuple[list[dict], object]], size: int) -> Iterator[tuple[list[dict], object]]:
-    """Consecutive pages joined until they hold `size` rows, with the cursor after the last of them. A row edited in
-    ActionKit while the poll reads comes back on a later page: only its newest version is kept, once."""
-    rows: dict[int, dict] = {}
-    position = None
-    for page, position in pages:
-        rows.update((int(row["id"]), row) for row in page)
-        if len(rows) >= size:
-            yield list(rows.values()), position
-            rows = {}
-    if rows:
-        yield list(rows.values()), position
+def _joined(pages: list[tuple[list[dict], object]]) -> tuple[list[dict], object]:
+    """Consecutive pages as one list of rows, with the cursor after the last of them. A row edited in ActionKit while
+    the poll reads comes back on a later page: only its newest version is kept, once."""
+    rows = {int(row["id"]): row for page, _ in pages for row in page}
+    return list(rows.values()), pages[-1][1]
 
 
 def _advance(rows: list[dict], position, seen: set[int]):

@@ -49,7 +49,7 @@ def test_rows_sharing_one_timestamp_across_pages_are_neither_lost_nor_repeated(c
 
 
 def test_a_crash_halfway_resumes_from_the_cursor(connection, sandbox, cast, monkeypatch):
-    monkeypatch.setattr(poll_service, "ROWS_PER_TRANSACTION", 100)  # One page per transaction, so five of them.
+    monkeypatch.setattr(poll_service, "PAGES_PER_TRANSACTION", 1)  # One page per transaction, so five of them.
     sandbox.seed(users=450)
     original, calls, finished = poll_service.users_sync_batch, {"n": 0}, []
 
@@ -143,9 +143,6 @@ def test_page_size_fills_the_budget(per_minute, size):
 
 
 def test_pages_written_together_keep_only_the_newest_version_of_a_row_edited_mid_read():
-    pages = iter([([{"id": 1, "v": "old"}, {"id": 2}], "after page 1"), ([{"id": 3}], "after page 2"),
-                  ([{"id": 1, "v": "new"}], "after page 3")])
-    assert list(poll_service._grouped(pages, 3)) == [
-        ([{"id": 1, "v": "old"}, {"id": 2}, {"id": 3}], "after page 2"), ([{"id": 1, "v": "new"}], "after page 3")]
-    pages = iter([([{"id": 1, "v": "old"}, {"id": 2}], "after page 1"), ([{"id": 1, "v": "new"}], "after page 2")])
-    assert list(poll_service._grouped(pages, 10)) == [([{"id": 1, "v": "new"}, {"id": 2}], "after page 2")]
+    pages = [([{"id": 1, "v": "old"}, {"id": 2}], "after page 1"), ([{"id": 3}], "after page 2"),
+             ([{"id": 1, "v": "new"}], "after page 3")]
+    assert poll_service._joined(pages) == ([{"id": 1, "v": "new"}, {"id": 2}, {"id": 3}], "after page 3")

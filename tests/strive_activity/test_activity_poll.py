@@ -147,3 +147,30 @@ def test_a_renamed_page_renames_its_group_and_old_webhook_bodies_are_pruned(conn
     synced_page.group.refresh_from_db()
     assert synced_page.group.name == "petition-renamed"
     assert not WebhookEvent.objects.filter(pk=old.pk).exists()
+
+
+def test_read_ahead_groups_hold_what_was_already_read_and_errors_come_after_the_items_before_them():
+    import threading
+    import time
+
+    from integrations.readahead import prefetched_groups
+
+    release = threading.Event()
+
+    def ahead_then_slow_then_failing():
+        yield from range(6)
+        release.wait(5)
+        yield 6
+        raise RuntimeError("ActionKit went away")
+
+    groups = prefetched_groups(ahead_then_slow_then_failing(), depth=10, most=4)
+    seen = [next(groups)]
+    time.sleep(0.3)  # The reader is ahead: everything up to 5 is waiting in the buffer.
+    seen.append(next(groups))
+    assert len(seen[1]) >= 2  # Written together, not one by one.
+    release.set()
+    with pytest.raises(RuntimeError, match="went away"):
+        for group in groups:
+            seen.append(group)
+    assert [item for group in seen for item in group] == list(range(7))
+    assert max(len(group) for group in seen) <= 4
