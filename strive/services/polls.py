@@ -115,7 +115,7 @@ class _Run:
             for rows, position in map(_joined, groups):
                 if time.monotonic() > self.deadline:
                     raise _OutOfTime
-                if not self._still_on():
+                if not self._keep_going():
                     return
                 self._process(name, cursor, rows, position)
         SyncCursor.objects.filter(pk=cursor.pk).update(last_run_finished_at=timezone.now())
@@ -130,9 +130,9 @@ class _Run:
             position, seen = _advance(rows, position, seen)
             yield rows, position
 
-    def _still_on(self) -> bool:
-        """Sync Accounts turned off mid-run stops the poll within CHECK_SECONDS, at a page boundary. The lease is
-        renewed at the same pace: two statements every couple of seconds rather than on each 100-row page."""
+    def _keep_going(self) -> bool:
+        """False once Sync Accounts is off or the connection halted: the poll stops within CHECK_SECONDS, between
+        two writes. Renews the lease at the same pace: two statements every couple of seconds, not every page."""
         now = time.monotonic()
         if now - self.checked_at < CHECK_SECONDS:
             return True
