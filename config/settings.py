@@ -174,6 +174,10 @@ ACTIONKIT_TIMEOUT = (env.float("ACTIONKIT_CONNECT_TIMEOUT", default=5.0), env.fl
 ACTIONKIT_DEFAULT_RECORDS_PER_MINUTE = env.int("ACTIONKIT_DEFAULT_RECORDS_PER_MINUTE", default=1000)
 ACTIONKIT_MAX_CONCURRENT_PER_HOST = env.int("ACTIONKIT_MAX_CONCURRENT_PER_HOST", default=4)
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="" if PRODUCTION else "dev-metrics-token")
+# Mail to entity admins when an integration pauses. EMAIL_URL as django-environ reads it, e.g.
+# smtp+tls://user:password@smtp.example.org:587; the embedded default prints mail to the process's output.
+vars().update(env.email_url("EMAIL_URL", default="smtp://localhost:25" if PRODUCTION else "consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="AKbridge <noreply@localhost>")
 
 # Delivery schedule. Every constant is configurable so multi-day behaviour runs in seconds in tests.
 # Tries before a delivery is dead. With the backoff below, 24 tries span about 3.2 days (10 s doubling to a 6 h cap),
@@ -183,6 +187,9 @@ DELIVERY_BACKOFF_BASE_SECONDS = env.float("DELIVERY_BACKOFF_BASE_SECONDS", defau
 DELIVERY_BACKOFF_MAX_SECONDS = env.float("DELIVERY_BACKOFF_MAX_SECONDS", default=6 * 3600.0)
 DELIVERY_CLAIM_TIMEOUT_SECONDS = env.int("DELIVERY_CLAIM_TIMEOUT_SECONDS", default=300)  # A claim older than this is stuck.
 CONNECTION_ERROR_AFTER_FAILURES = env.int("CONNECTION_ERROR_AFTER_FAILURES", default=3)  # Consecutive failures.
+# A connection failing without one success for this long is paused (Svix disables an endpoint after 5 days); new
+# events then wait instead of using up their tries. Reconnecting resumes it. Any success resets the clock.
+CONNECTION_PAUSE_AFTER_HOURS = env.float("CONNECTION_PAUSE_AFTER_HOURS", default=120.0)
 SWEEP_INTERVAL_SECONDS = env.int("SWEEP_INTERVAL_SECONDS", default=60)
 POLL_INTERVAL_SECONDS = env.int("POLL_INTERVAL_SECONDS", default=600)
 

@@ -28,6 +28,7 @@ from integrations import registry
 from integrations.models import Backfill, Connection, Delivery, DeliveryAttempt
 from integrations.registry import Outcome
 from integrations.services.audit import audit_record
+from integrations.services.notifications import connection_paused_tell
 
 logger = logging.getLogger(__name__)
 
@@ -214,10 +215,17 @@ def _connection_failed(connection: Connection, now, reason: str) -> None:
         pk=connection.pk, consecutive_failures__gte=settings.CONNECTION_ERROR_AFTER_FAILURES,
         status=Connection.Status.CONNECTED,
     ).update(status=Connection.Status.ERROR, status_reason=reason or "ActionKit is not answering; we keep retrying.")
+    hours = settings.CONNECTION_PAUSE_AFTER_HOURS
+    if Connection.objects.filter(pk=connection.pk, halted=False,
+                                 first_failure_at__lte=now - timedelta(hours=hours)).exists():
+        connection_halt(connection=connection, reason=(
+            f"Paused: every delivery has failed for {hours:g} hours ({reason or 'no answer'}). Waiting events are "
+            "kept; reconnect once ActionKit answers again to send them."))
 
 
 def connection_halt(*, connection: Connection, reason: str) -> bool:
-    """Stop all sending for a connection whose credentials were refused, and say so on its details page.
+    """Stop all sending for a connection whose credentials were refused (or that failed for days), say so on its
+    details page and email the people who can fix it.
 
     `connection` is the row as the refused request loaded it. A reconnect while that request was in flight put new
     credentials in place (a new connected_at), so the refusal says nothing about them: nothing is halted, and this
@@ -229,6 +237,7 @@ def connection_halt(*, connection: Connection, reason: str) -> bool:
         audit_record(entity=connection.entity, actor=None, action="connection.halted", target=connection.kind,
                      changes={"reason": reason})
         logger.warning("connection.halted", extra={"connection_id": connection.pk})
+        connection_paused_tell(connection=connection, reason=reason)
         return True
     return not Connection.objects.filter(pk=connection.pk).exclude(connected_at=connection.connected_at).exists()
 

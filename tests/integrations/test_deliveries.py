@@ -134,6 +134,55 @@ def test_a_refusal_of_credentials_replaced_in_flight_halts_nothing(conn, sender,
     assert not conn.entity.audit_events.filter(action="connection.halted").exists()
 
 
+def _people(entity):
+    from django.contrib.auth import get_user_model
+
+    from integrations.models import Membership
+
+    make = get_user_model().objects.create_user
+    Membership.objects.create(entity=entity, user=make("admin", "admin@example.org"), role=Membership.Role.ADMIN)
+    Membership.objects.create(entity=entity, user=make("keeper", "keeper@example.org"), can_manage_integrations=True)
+    Membership.objects.create(entity=entity, user=make("staff", "staff@example.org"))
+
+
+def test_a_halt_emails_the_people_who_can_fix_it_once(conn, sender, mailoutbox, django_capture_on_commit_callbacks):
+    _people(conn.entity)
+    sender.script = [Outcome(Outcome.HALT, 401, "ActionKit rejected the username or password (HTTP 401).")] * 2
+    with django_capture_on_commit_callbacks(execute=True):
+        for key in ("item:1", "item:2"):
+            deliveries.delivery_send(delivery_id=_enqueue(conn, key).pk)
+    assert len(mailoutbox) == 1  # The second refusal finds the connection already halted.
+    mail = mailoutbox[0]
+    assert sorted(mail.to) == ["admin@example.org", "keeper@example.org"]
+    assert mail.subject == "E: Scripted is paused" and "HTTP 401" in mail.body
+
+
+def test_a_connection_failing_for_days_is_paused_and_its_waiting_events_kept(conn, sender, settings, mailoutbox,
+                                                                            django_capture_on_commit_callbacks):
+    _people(conn.entity)
+    settings.CONNECTION_PAUSE_AFTER_HOURS = 120
+    Connection.objects.filter(pk=conn.pk).update(first_failure_at=timezone.now() - timedelta(hours=119),
+                                                 consecutive_failures=40)
+    sender.script = [Outcome(Outcome.RETRYABLE, 503, "Service Unavailable")] * 2
+    with django_capture_on_commit_callbacks(execute=True):
+        deliveries.delivery_send(delivery_id=_enqueue(conn, "item:1").pk)
+    conn.refresh_from_db()
+    assert not conn.halted and mailoutbox == []  # 119 hours: still retrying.
+    Connection.objects.filter(pk=conn.pk).update(first_failure_at=timezone.now() - timedelta(hours=121))
+    waiting = _enqueue(conn, "item:2")
+    with django_capture_on_commit_callbacks(execute=True):
+        deliveries.delivery_send(delivery_id=waiting.pk)
+    conn.refresh_from_db()
+    waiting.refresh_from_db()
+    assert conn.halted and conn.status_reason.startswith("Paused: every delivery has failed for 120 hours")
+    assert waiting.status == Delivery.Status.FAILED and len(mailoutbox) == 1
+    assert deliveries.delivery_send(delivery_id=waiting.pk) is None  # Nothing goes out while paused.
+    connections.connection_connect(entity=conn.entity, kind="scripted", host=conn.host, config={},
+                                   secrets={"password": "p"}, actor=None)
+    Delivery.objects.filter(pk=waiting.pk).update(next_attempt_at=timezone.now())
+    assert deliveries.delivery_send(delivery_id=waiting.pk) == Outcome.SUCCESS
+
+
 def test_a_permanent_outcome_is_dead_at_once(conn, sender):
     sender.script = [Outcome(Outcome.PERMANENT, 400, "zip: ZIP Code is invalid.")]
     delivery = _enqueue(conn)
