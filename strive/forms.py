@@ -90,4 +90,4 @@ class CustomFieldForm(forms.ModelForm):
 
 
 class GroupForm(forms.Form):
-    name = forms.CharField(max_length=200)
+    name = forms.CharField(max_length=200, label="Group name", error_messages={"required": "Give the group a name."})

@@ -1,20 +1,8 @@
-from importlib.util import find_spec
-
 from django.urls import path
 
 from strive.views import connect, detail, fields, groups, members, settings, users
 
 app_name = "strive"
-
-
-def _groups_view():
-    """The activity app's Groups page (it knows page/usergroup protection) when installed, else the simple one."""
-    if find_spec("strive.activity.views") is not None:
-        from strive.activity.views import groups_page
-
-        return groups_page
-    return groups.group_list
-
 
 urlpatterns = [
     path("connect/", connect.connect, name="connect"),
@@ -31,7 +19,6 @@ urlpatterns = [
     path("members/import/", members.member_import, name="member-import"),
     path("members/custom-fields/", members.custom_fields, name="custom-fields"),
     path("members/<int:member_id>/", members.member_detail, name="member"),
-    path("groups/", _groups_view(), name="groups"),
-    path("groups/simple/", groups.group_list, name="groups-simple"),
+    path("groups/", groups.group_list, name="groups"),
     path("groups/<int:group_id>/delete/", groups.group_delete_view, name="group-delete"),
 ]

@@ -16,7 +16,7 @@ class StriveActivityConfig(AppConfig):
 
         for order, (slug, label, url_name) in enumerate(ACTIVITY_TABS, start=50):
             tab_register(Tab(slug, label, url_name, order))
-        # Page, usergroup and ActionField groups: strive.services.groups.group_delete asks this rule too.
+        # Page, usergroup and ActionField groups: the Groups page (strive.services.groups) asks this rule.
         protection_register(group_protection_reason)
 
 

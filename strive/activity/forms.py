@@ -27,12 +27,3 @@ class AutomationForm(forms.Form):
                                label="Message template", help_text=f"Merge fields: {MERGE_FIELD_HELP}.")
     enabled = forms.BooleanField(required=False, initial=True, label="On: send when someone takes this action")
 
-
-class ManualGroupForm(forms.Form):
-    name = forms.CharField(max_length=200, label="Group name")
-
-    def clean_name(self):
-        name = self.cleaned_data["name"].strip()
-        if not name:
-            raise forms.ValidationError("Give the group a name.")
-        return name

@@ -4,7 +4,6 @@ from django.db.models import Count, Q, QuerySet
 
 from integrations.models import Connection, Entity
 from strive.activity.models import Action, ActionFieldGroup, ActionFieldName, OutboxMessage, Page, Usergroup
-from strive.models import Group
 
 PAGE_SIZE = 50
 KIND = "strive_actionkit"
@@ -59,6 +58,3 @@ def usergroup_list(*, connection: Connection) -> QuerySet:
 def outbox_list(*, entity: Entity) -> QuerySet:
     return OutboxMessage.objects.filter(entity=entity).select_related("member", "run__automation__page")
 
-
-def group_list(*, entity: Entity) -> QuerySet:
-    return Group.objects.filter(entity=entity).annotate(size=Count("memberships")).order_by("kind", "name")

@@ -16,6 +16,5 @@ urlpatterns = [
     path("usergroups/<int:usergroup_id>/<str:action>/", views.usergroup_action, name="usergroup-action"),
     path("outbox/", views.outbox_page, name="outbox"),
     path("settings/", views.settings_page, name="settings"),
-    path("groups/", views.groups_page, name="groups"),
-    path("groups/<int:group_id>/delete/", views.group_delete_view, name="group-delete"),
+    path("groups/", views.groups_moved, name="groups"),  # Moved to strive:groups; kept so old links still work.
 ]

@@ -8,7 +8,7 @@ from strive.protections import protection_reason
 
 
 class GroupProtected(Exception):
-    """The group is managed by an active integration and cannot be deleted."""
+    """Deleting this group is refused; str(exc) says why, in words for the person who asked."""
 
 
 @transaction.atomic
@@ -57,18 +57,25 @@ def group_is_protected(group: Group) -> bool:
 
 
 def group_protection_reason(group: Group) -> str:
-    """Why a group cannot be deleted, or "". Other rules (the activity app's page, usergroup and ActionField groups)
-    come from strive/protections.py, where apps register them in AppConfig.ready()."""
+    """Why a group cannot be deleted from the Groups page, or "". Other rules (the activity app's page, usergroup
+    and ActionField groups) come from strive/protections.py, where apps register them in AppConfig.ready()."""
     if group_is_protected(group):
-        return "This group is managed by the active ActionKit integration; turn Sync Accounts off first."
+        return ("The primary ActionKit group is managed by the active ActionKit integration; "
+                "turn Sync Accounts off first.")
     return protection_reason(group)
 
 
 @transaction.atomic
 def group_delete(*, group: Group, actor=None) -> None:
+    """Delete from the Groups page. Raises GroupProtected with the reason when any rule objects.
+
+    The row is locked first, so a page or usergroup synced at the same moment cannot lose its group.
+    """
+    group = Group.objects.select_for_update().get(pk=group.pk)
     reason = group_protection_reason(group)
     if reason:
         raise GroupProtected(reason)
-    audit_record(entity=group.entity, actor=actor, action="group.deleted", target=group.name)
+    size = group.memberships.count()
+    audit_record(entity=group.entity, actor=actor, action="strive.group.deleted", target=f"group {group.name}",
+                 changes={"kind": group.kind, "members": size})
     group.delete()
-

@@ -49,7 +49,7 @@ def test_it_walks_pages_actions_groups_and_usergroups(browser_page, live_server,
     wait_until(lambda: ak_sandbox.pushes(), message="ActionKit to push the action")
     assert [(p["action_id"], p["status_code"]) for p in ak_sandbox.pushes()] == [(taken["action_id"], 202)]
 
-    page.goto(url + "groups/")
+    page.goto(live_server.url + reverse("strive:groups", args=[cast.entity_a.slug]))
     group_row = page.locator("tr[data-group='browser-petition']")
     assert "Page" in group_row.inner_text() and "\t1\t" in group_row.inner_text()
     assert "is synced" in group_row.inner_text()
@@ -87,5 +87,5 @@ def test_it_walks_pages_actions_groups_and_usergroups(browser_page, live_server,
     page.get_by_text("Synced “Browser Volunteers”").wait_for()
     shot(page, "activity-6-usergroup-synced")
     assert GroupMembership.objects.filter(group__name="Browser Volunteers").count() == 1
-    page.goto(live_server.url + reverse("strive_activity:groups", args=[cast.entity_a.slug]))
+    page.goto(live_server.url + reverse("strive:groups", args=[cast.entity_a.slug]))
     shot(page, "activity-7-groups")

@@ -14,6 +14,5 @@ URLS = {
     "strive:custom-fields": lambda cast: {},
     "strive:member": lambda cast: {"member_id": 1},
     "strive:groups": lambda cast: {},
-    "strive:groups-simple": lambda cast: {},
     "strive:group-delete": lambda cast: {"group_id": 1},
 }

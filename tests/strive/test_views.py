@@ -92,7 +92,7 @@ def test_settings_activation_progress_and_users_tab(cast, connection, sandbox):
     skipped = client.get(url("strive:users", cast) + "?status=skipped&sort=-email").content.decode()
     assert "bo@example.org" in skipped and "ann@example.org" not in skipped
 
-    groups = client.get(url("strive:groups-simple", cast)).content.decode()
+    groups = client.get(url("strive:groups", cast)).content.decode()
     assert "managed by the active ActionKit integration" in groups
     primary = Group.objects.get(kind="primary")
     client.post(url("strive:group-delete", cast, group_id=primary.pk))

@@ -12,5 +12,4 @@ URLS = {
     "strive_activity:outbox": lambda cast: {},
     "strive_activity:settings": lambda cast: {},
     "strive_activity:groups": lambda cast: {},
-    "strive_activity:group-delete": lambda cast: {"group_id": 1},
 }

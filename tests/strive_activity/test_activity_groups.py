@@ -6,10 +6,11 @@ from django.urls import reverse
 from strive.activity.mapping import action_from_ak
 from strive.activity.models import ActionFieldGroup, Usergroup
 from strive.activity.services.actions import actions_ingest
-from strive.activity.services.groups import GroupProtected, actionfield_group_create, group_delete
+from strive.activity.services.groups import actionfield_group_create
 from strive.activity.services.pages import page_unsync
 from strive.activity.services.usergroups import usergroup_sync, usergroup_unsync, usergroups_refresh
 from strive.models import Group, Member, MemberLink
+from strive.services.groups import GroupProtected, group_delete
 
 
 def _ingest(connection, fake_ak, *actions):
@@ -128,11 +129,28 @@ def test_actionfield_groups_are_deleted_from_their_tab_only(connection, synced_p
     with pytest.raises(GroupProtected, match="ActionField Groups tab"):
         group_delete(group=rule.group, actor=cast.alice)
     client = cast.client_for(cast.alice)
-    refused = client.post(reverse("strive_activity:group-delete", args=[cast.entity_a.slug, rule.group_id]),
+    refused = client.post(reverse("strive:group-delete", args=[cast.entity_a.slug, rule.group_id]),
                           follow=True)
     assert "was not deleted" in refused.content.decode() and Group.objects.filter(pk=rule.group_id).exists()
+    assert "ActionField Groups tab" in refused.content.decode()
     client.post(reverse("strive_activity:actionfield-group-delete", args=[cast.entity_a.slug, rule.pk]))
     assert not Group.objects.filter(pk=rule.group_id).exists() and not ActionFieldGroup.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_groups_page_shows_each_groups_kind_size_and_protection(connection, synced_page, fake_ak, cast):
+    fake_ak.add_user(1)
+    _ingest(connection, fake_ak, fake_ak.add_action(1, page=10, user=1, fields={"x": "y"}))
+    actionfield_group_create(connection=connection, name="Any", page=None, field_name="x", value="", actor=cast.alice)
+    Group.objects.create(entity=cast.entity_a, name="Phone bankers", kind=Group.Kind.MANUAL)
+    page = cast.client_for(cast.bob).get(reverse("strive:groups", args=[cast.entity_a.slug])).content.decode()
+    rows = {name: page.split(f'data-group="{name}"', 1)[1].split("</tr>", 1)[0]
+            for name in ("petition-a", "Any", "Phone bankers")}
+    assert "Page</span>" in rows["petition-a"] and '"num">1<' in rows["petition-a"]
+    assert "petition-a” is synced; unsync it on the Pages tab first." in rows["petition-a"]
+    assert "ActionField</span>" in rows["Any"] and '"num">1<' in rows["Any"] and "ActionField Groups tab" in rows["Any"]
+    assert "Manual</span>" in rows["Phone bankers"] and '"num">0<' in rows["Phone bankers"]
+    assert "Not protected" in rows["Phone bankers"]
 
 
 @pytest.mark.django_db
@@ -149,11 +167,11 @@ def test_the_primary_group_is_protected_while_the_integration_is_active(connecti
 @pytest.mark.django_db
 def test_manual_groups_are_created_and_deleted_from_the_groups_page(cast):
     client = cast.client_for(cast.alice)
-    url = reverse("strive_activity:groups", args=[cast.entity_a.slug])
+    url = reverse("strive:groups", args=[cast.entity_a.slug])
     page = client.post(url, {"name": "  Phone bankers "}, follow=True).content.decode()
     group = Group.objects.get(name="Phone bankers")
     assert group.kind == Group.Kind.MANUAL and "Not protected" in page
-    client.post(reverse("strive_activity:group-delete", args=[cast.entity_a.slug, group.pk]))
+    client.post(reverse("strive:group-delete", args=[cast.entity_a.slug, group.pk]))
     assert not Group.objects.filter(pk=group.pk).exists()
     assert cast.entity_a.audit_events.filter(action="strive.group.deleted").exists()
 

@@ -8,7 +8,7 @@ from strive.activity.models import Page
 from strive.activity.services.actions import actions_ingest
 from tests.plugins.tenants import assert_hidden_from_outsiders
 
-TABS = ("pages", "actions", "actionfield-groups", "usergroups", "outbox", "settings", "groups")
+TABS = ("pages", "actions", "actionfield-groups", "usergroups", "outbox", "settings")
 
 
 def _url(cast, name, *args):
@@ -22,6 +22,21 @@ def test_every_tab_renders_and_is_hidden_from_outsiders(cast, connection, synced
         response = client.get(_url(cast, tab))
         assert response.status_code == 200, tab
         assert_hidden_from_outsiders(cast, _url(cast, tab))
+
+
+@pytest.mark.django_db
+def test_the_old_groups_address_moved_permanently_to_the_members_side(cast):
+    """strive_activity:groups keeps its name so old links resolve; the page itself is strive:groups."""
+    target = reverse("strive:groups", args=[cast.entity_a.slug])
+    bob = cast.client_for(cast.bob)  # Any member could open the old page, so any member is sent on.
+    moved = bob.get(_url(cast, "groups") + "?group=1")
+    assert (moved.status_code, moved["Location"]) == (301, target + "?group=1")
+    assert bob.get(_url(cast, "groups"))["Location"] == target
+    posted = bob.post(_url(cast, "groups"), {"name": "From an old tab"})
+    assert (posted.status_code, posted["Location"]) == (308, target)  # The browser re-sends the form there.
+    assert bob.get(_url(cast, "groups"), follow=True).status_code == 200
+    assert_hidden_from_outsiders(cast, _url(cast, "groups"))
+    assert_hidden_from_outsiders(cast, _url(cast, "groups"), method="post")
 
 
 @pytest.mark.django_db

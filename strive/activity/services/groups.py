@@ -1,8 +1,10 @@
-"""Groups: why each is protected, deleting with refusal, manual groups, and ActionField groups."""
+"""Groups of the activity side: the deletion rule it registers, and ActionField groups (made and deleted here).
+
+The Groups page, manual groups and the refusing delete are the members side's (strive/services/groups.py)."""
 
 from django.db import transaction
 
-from integrations.models import Connection, Entity
+from integrations.models import Connection
 from integrations.services.audit import audit_record
 from strive.activity.mapping import field_matches
 from strive.activity.models import Action, ActionFieldGroup, Page, Usergroup
@@ -10,16 +12,9 @@ from strive.activity.services.effects import memberships_add
 from strive.models import Group
 
 
-class GroupProtected(Exception):
-    """Deleting this group is refused; str(exc) says why, in words for the person who asked."""
-
-
 def group_protection_reason(group: Group) -> str:
-    """Why this group cannot be deleted from the Groups page, or "" when it can."""
-    from strive.services.groups import group_is_protected  # The members side owns the primary group's rule.
-
-    if group.kind == Group.Kind.PRIMARY and group_is_protected(group):
-        return "The primary ActionKit group cannot be deleted while the integration is active."
+    """The activity side's rule for strive/protections.py: why this group cannot be deleted from the Groups page,
+    or "" when it has no objection. The members side checks the primary group itself before asking the rules."""
     if group.kind == Group.Kind.ACTIONFIELD:
         return "ActionField groups are deleted from the integration's ActionField Groups tab."
     page = Page.objects.filter(group=group, synced=True).first()
@@ -31,29 +26,11 @@ def group_protection_reason(group: Group) -> str:
     return ""
 
 
-@transaction.atomic
-def group_delete(*, group: Group, actor) -> None:
-    """Delete from the Groups page. Raises GroupProtected with the reason when the group is protected."""
-    group = Group.objects.select_for_update().get(pk=group.pk)
-    reason = group_protection_reason(group)
-    if reason:
-        raise GroupProtected(reason)
-    _delete(group=group, actor=actor)
-
-
 def _delete(*, group: Group, actor) -> None:
     size = group.memberships.count()
     audit_record(entity=group.entity, actor=actor, action="strive.group.deleted", target=f"group {group.name}",
                  changes={"kind": group.kind, "members": size})
     group.delete()
-
-
-@transaction.atomic
-def manual_group_create(*, entity: Entity, name: str, actor) -> Group:
-    group = Group.objects.create(entity=entity, name=name, kind=Group.Kind.MANUAL)
-    audit_record(entity=entity, actor=actor, action="strive.group.created", target=f"group {name}",
-                 changes={"kind": Group.Kind.MANUAL})
-    return group
 
 
 @transaction.atomic

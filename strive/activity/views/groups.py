@@ -1,33 +1,20 @@
-"""The Groups page: every group's kind, size and protection; manual groups are created and deleted here."""
+"""The Groups page moved to the members side (strive:groups); its old address stays as a permanent redirect."""
 
-from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponsePermanentRedirect
+from django.urls import reverse
 
 from integrations.decorators import entity_view
-from strive.activity import selectors
-from strive.activity.forms import ManualGroupForm
-from strive.activity.services import groups
-from strive.models import Group
 
 
 @entity_view(perm="member")
-def groups_page(request, entity):
-    form = ManualGroupForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        group = groups.manual_group_create(entity=entity, name=form.cleaned_data["name"], actor=request.user)
-        messages.success(request, f"Created the group “{group.name}”.")
-        return redirect("strive_activity:groups", entity_slug=entity.slug)
-    rows = [(g, groups.group_protection_reason(g)) for g in selectors.group_list(entity=entity)]
-    return render(request, "strive/activity/groups.html", {"entity": entity, "rows": rows, "form": form})
+def groups_moved(request, entity):
+    """301 for a GET, and 308 for a POST from a tab opened before the move, so its "+New group" form still works.
 
-
-@entity_view(perm="member", methods=("POST",))
-def group_delete_view(request, entity, group_id: int):
-    group = get_object_or_404(Group, pk=group_id, entity=entity)
-    try:
-        groups.group_delete(group=group, actor=request.user)
-    except groups.GroupProtected as exc:
-        messages.error(request, f"“{group.name}” was not deleted: {exc}")
-    else:
-        messages.success(request, f"Deleted the group “{group.name}”.")
-    return redirect("strive_activity:groups", entity_slug=entity.slug)
+    Scoped like the page itself: outsiders get a 404 here rather than a redirect that confirms the entity exists.
+    """
+    target = reverse("strive:groups", kwargs={"entity_slug": entity.slug})
+    query = request.META.get("QUERY_STRING")
+    response = HttpResponsePermanentRedirect(f"{target}?{query}" if query else target)
+    if request.method == "POST":
+        response.status_code = 308
+    return response
