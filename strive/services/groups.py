@@ -75,6 +75,12 @@ def group_delete(*, group: Group, actor=None) -> None:
     reason = group_protection_reason(group)
     if reason:
         raise GroupProtected(reason)
+    group_remove(group=group, actor=actor)
+
+
+def group_remove(*, group: Group, actor=None) -> None:
+    """Delete a group with its memberships, audited with its kind and size. Asks no rule: callers that may delete
+    it (the Groups page after its rules; an app deleting its own group, such as an ActionField group) call this."""
     size = group.memberships.count()
     audit_record(entity=group.entity, actor=actor, action="strive.group.deleted", target=f"group {group.name}",
                  changes={"kind": group.kind, "members": size})

@@ -10,6 +10,7 @@ from strive.activity.mapping import field_matches
 from strive.activity.models import Action, ActionFieldGroup, Page, Usergroup
 from strive.activity.services.effects import memberships_add
 from strive.models import Group
+from strive.services.groups import group_remove
 
 
 def group_protection_reason(group: Group) -> str:
@@ -24,13 +25,6 @@ def group_protection_reason(group: Group) -> str:
     if usergroup:
         return f"The usergroup “{usergroup.name}” is synced; unsync it on the Usergroups tab first."
     return ""
-
-
-def _delete(*, group: Group, actor) -> None:
-    size = group.memberships.count()
-    audit_record(entity=group.entity, actor=actor, action="strive.group.deleted", target=f"group {group.name}",
-                 changes={"kind": group.kind, "members": size})
-    group.delete()
 
 
 @transaction.atomic
@@ -60,5 +54,4 @@ def actionfield_group_matches(*, rule: ActionFieldGroup) -> set[tuple[int, int]]
 @transaction.atomic
 def actionfield_group_delete(*, rule: ActionFieldGroup, actor) -> None:
     """The ActionField Groups tab's delete: the only way these groups go."""
-    group = rule.group
-    _delete(group=group, actor=actor)
+    group_remove(group=rule.group, actor=actor)
