@@ -165,6 +165,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "integrations.api_errors.exception_handler",
+    # DRF's defaults, with a JSON parser that refuses deep nesting as a 400 instead of a RecursionError 500.
+    "DEFAULT_PARSER_CLASSES": ["integrations.parsers.JSONParser", "rest_framework.parsers.FormParser",
+                               "rest_framework.parsers.MultiPartParser"],
 }
 SPECTACULAR_SETTINGS = {"TITLE": "ActionKit bridge API", "VERSION": "1", "SERVE_INCLUDE_SCHEMA": False}
 

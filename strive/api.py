@@ -5,11 +5,13 @@ from django.db.models import Count
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from strive import selectors
 from strive import serializers as s
+from strive.ids import MAX_ID, id_from_text
 from strive.models import Group, Member
 from strive.services.groups import group_add_member, group_create
 from strive.services.members import MemberInput, MemberInvalid, member_update, member_upsert
@@ -19,15 +21,36 @@ ERRORS = {400: OpenApiResponse(s.ErrorSerializer, description="Invalid input; `e
           404: OpenApiResponse(s.ErrorSerializer, description="No such object in your entity.")}
 
 
+def _query_params(request):
+    """The query parameters, refusing a NUL byte in any: PostgreSQL cannot compare text holding one, so it would
+    raise (a 500) instead of matching nothing."""
+    bad = {name: ["Null characters are not allowed."]
+           for name, values in request.query_params.lists() if any("\x00" in value for value in values)}
+    if bad:
+        raise ValidationError(bad)
+    return request.query_params
+
+
+def _id_param(params, name: str) -> int | None:
+    """An id filter: absent or blank is no filter; anything but an id that can exist is a 400 naming it, not an
+    unfiltered list (the old behaviour for "abc") nor a 500 ("²", or past the database's integer range)."""
+    text = params.get(name, "").strip()
+    if not text:
+        return None
+    value = id_from_text(text)
+    if value is None:
+        raise ValidationError({name: [f"Must be a positive whole number up to {MAX_ID}."]})
+    return value
+
+
 class MemberListView(generics.ListCreateAPIView):
     serializer_class = s.MemberSerializer
 
     def get_queryset(self):
-        params = self.request.query_params
-        group = params.get("group")
+        params = _query_params(self.request)
         return selectors.member_search(
             entity=self.request.user.entity, q=params.get("q", ""), source=params.get("source"),
-            group_id=int(group) if group and group.isdigit() else None,
+            group_id=_id_param(params, "group"),
         ).prefetch_related("group_memberships").order_by("-id")
 
     @extend_schema(summary="List members", tags=["Members"], parameters=[
