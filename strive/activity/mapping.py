@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from actionkit.errors import id_from_uri
+from strive.ids import id_from_text, id_in_range
 
 MERGE_FIELD = re.compile(r"{{\s*([a-z_][a-z0-9_]*)\s*}}")
 MAX_FIELD_VALUE = 2000  # Characters kept per actionfield value; AK stores TEXT but our search needs no more.
@@ -38,18 +38,19 @@ def parse_ak_time(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _ref_id(data: dict, *keys: str) -> int | None:
-    """An id given as a number, a numeric string or a resource URI, under the first key present."""
+def _ref_id(data: dict, *keys: str, nested: bool = True) -> int | None:
+    """An id given as a number, a numeric string or a resource URI, under the first key present. None when that
+    is not a positive id a BigIntegerField holds ("²", 10**30, 2**63), so a body with one is refused, not stored."""
     for key in keys:
         value = data.get(key)
         if isinstance(value, bool) or value in (None, ""):
             continue
         if isinstance(value, int):
-            return value
+            return id_in_range(value)
         if isinstance(value, str):
-            return int(value) if value.isdigit() else id_from_uri(value)
-        if isinstance(value, dict):
-            return _ref_id(value, "id", "resource_uri")
+            return id_from_text(value.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1])  # "12" or ".../user/12/"
+        if isinstance(value, dict) and nested:  # {"id": 12} or {"resource_uri": ...}, one level only.
+            return _ref_id(value, "id", "resource_uri", nested=False)
     return None
 
 

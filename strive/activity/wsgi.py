@@ -22,6 +22,7 @@ from django.db import DatabaseError, connections
 from django.db import connection as db_connection
 
 from strive.activity.views.hooks import FORM, JSON, MAX_BODY_BYTES, body_from_bytes, page_hook_answer
+from strive.ids import id_from_text
 
 logger = logging.getLogger(__name__)
 HOOK_PATH = re.compile(r"/hooks/actionkit/pages/(?P<connection_id>[0-9]+)/(?P<token>[^/]+)/")
@@ -37,7 +38,8 @@ def with_page_hooks(django_app):
         match = HOOK_PATH.fullmatch(environ.get("PATH_INFO", ""))
         if match is None or not _served_here(environ):
             return django_app(environ, start_response)
-        status, answer = _answer(environ, int(match["connection_id"]), match["token"])
+        # An id no connection can have (past 19 digits int() may even refuse it) is 0, which gets the unknown-URL 404.
+        status, answer = _answer(environ, id_from_text(match["connection_id"]) or 0, match["token"])
         payload = json.dumps(answer).encode()
         start_response(f"{status} {REASONS.get(status, '')}",
                        [*HEADERS, ("Content-Length", str(len(payload)))])

@@ -8,17 +8,21 @@ import hmac
 import json
 import secrets
 import time
+from collections import defaultdict
 from datetime import timedelta
 from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.db import connection as db_connection
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
 
 from integrations.models import Connection
+from integrations.parsers import NestedTooDeeply, json_loads
 from integrations.services.audit import audit_record
-from strive.activity.mapping import ActionIn, webhook_body_to_action
+from strive.activity.mapping import ActionIn, WebhookBodyError, webhook_body_to_action
 from strive.activity.models import WebhookEvent, WebhookSecret
 
 TOKEN_BYTES = 32
@@ -123,17 +127,29 @@ def webhook_events_drain(*, connection: Connection, client, limit: int = WEBHOOK
     """
     from strive.activity.services.actions import actions_ingest, synced_pages
 
-    events = list(WebhookEvent.objects.filter(connection=connection, processed_at__isnull=True).order_by("id")[:limit])
-    if not events:
+    # The payload comes as text and is parsed here, one body at a time: a body that cannot be read (stored before
+    # the receiver refused it, say nested too deeply to load or with an out-of-range id) is marked refused
+    # instead of failing the whole batch on every run, which would hold up every body behind it.
+    rows = list(WebhookEvent.objects.filter(connection=connection, processed_at__isnull=True).order_by("id")
+                .values_list("pk", Cast("payload", TextField()))[:limit])
+    if not rows:
         return 0, False
     pages = synced_pages(connection=connection)
-    items = [webhook_body_to_action(e.payload) for e in events]
-    stats = actions_ingest(connection=connection, items=items, source="webhook", client=client, pages=pages)
+    readable, outcomes = {}, defaultdict(set)
+    for pk, raw in rows:
+        try:
+            readable[pk] = webhook_body_to_action(json_loads(raw))
+        except ValueError as exc:  # WebhookBodyError and NestedTooDeeply are ValueErrors that name the problem.
+            outcomes[f"Refused: {exc}"[:200] if isinstance(exc, WebhookBodyError | NestedTooDeeply)
+                     else "Refused: the stored body is not valid JSON."].add(pk)
+    stats = actions_ingest(connection=connection, items=list(readable.values()), source="webhook", client=client,
+                           pages=pages)
+    for pk, item in readable.items():
+        outcomes["Taken in." if item.page_ak_id in pages else "Ignored: the page is not synced."].add(pk)
     now = timezone.now()
-    taken = {e.pk for e, item in zip(events, items, strict=True) if item.page_ak_id in pages}
-    for ids, outcome in ((taken, "Taken in."), ({e.pk for e in events} - taken, "Ignored: the page is not synced.")):
+    for outcome, ids in outcomes.items():
         WebhookEvent.objects.filter(pk__in=ids, processed_at__isnull=True).update(processed_at=now, outcome=outcome)
-    return stats.processed, len(events) == limit
+    return stats.processed, len(rows) == limit
 
 
 WEBHOOK_EVENT_RETENTION = timedelta(days=7)  # Processed bodies kept this long for support, then deleted.

@@ -8,8 +8,8 @@ serves the common case (a JSON or form-encoded POST) in front of Django's middle
 ActionKit's servers does not need, at a fraction of the cost.
 """
 
-import json
 import logging
+import re
 from collections.abc import Callable
 from typing import NoReturn
 from urllib.parse import parse_qsl
@@ -18,13 +18,16 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from integrations.parsers import NestedTooDeeply, json_loads
 from strive.activity.mapping import WebhookBodyError, webhook_body_to_action
 from strive.activity.services.webhooks import webhook_authenticate, webhook_store
+from strive.ids import id_in_range
 
 logger = logging.getLogger(__name__)
 MAX_BODY_BYTES = 256 * 1024  # An action with its fields is a few KB; anything this big is not one.
 JSON, FORM, MULTIPART = "application/json", "application/x-www-form-urlencoded", "multipart/form-data"
 UNKNOWN_URL = "Unknown webhook URL. Copy the current one from the integration's settings."
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,64}")  # secrets.token_urlsafe's alphabet; WebhookSecret.token's length.
 
 
 class _Refused(Exception):
@@ -37,8 +40,10 @@ def body_from_bytes(content_type: str, raw: bytes) -> dict:
     """A JSON or form-encoded body as a dict (a form field sent twice keeps its last value, as request.POST.get)."""
     if content_type == JSON:
         try:
-            return json.loads(raw or b"null")
-        except (ValueError, UnicodeDecodeError) as exc:
+            return json_loads(raw or b"null")
+        except NestedTooDeeply as exc:
+            raise WebhookBodyError(str(exc)) from exc
+        except ValueError as exc:  # UnicodeDecodeError is one too.
             raise WebhookBodyError("The body is not valid JSON.") from exc
     if content_type == FORM:
         return dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
@@ -59,6 +64,10 @@ def page_hook_answer(*, connection_id: int, token: str, content_length: int,
 def _answer(connection_id: int, token: str, content_length: int, read_body: Callable[[], dict]) -> tuple[int, dict]:
     if content_length > MAX_BODY_BYTES:
         raise _Refused(413, "The body is too large for one action.")
+    if id_in_range(connection_id) is None or not TOKEN_SHAPE.fullmatch(token):
+        # No URL we hand out looks like this, and the database would refuse the id (out of range) or the token (a
+        # NUL byte, on PostgreSQL) with an error, so it is the unknown-URL answer without asking.
+        raise _Refused(404, UNKNOWN_URL)
     try:
         body = read_body()
         action = webhook_body_to_action(body)
@@ -91,7 +100,10 @@ def _request_body(request) -> dict:
 @csrf_exempt
 @require_POST
 def page_action_hook(request, connection_id: int, token: str):
-    status, answer = page_hook_answer(connection_id=connection_id, token=token,
-                                      content_length=int(request.headers.get("Content-Length") or 0),
+    try:
+        content_length = int(request.headers.get("Content-Length") or 0)
+    except ValueError:
+        return JsonResponse({"error": "Invalid Content-Length."}, status=400)  # As strive.activity.wsgi answers.
+    status, answer = page_hook_answer(connection_id=connection_id, token=token, content_length=content_length,
                                       read_body=lambda: _request_body(request))
     return JsonResponse(answer, status=status)
