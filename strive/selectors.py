@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from actionkit import errors
 from integrations.models import SyncCursor
+from strive.ids import id_from_text
 from strive.models import Group, Member, ScannedUser
 from strive.phones import phone_to_e164
 
@@ -44,8 +45,9 @@ def _phone_match(q: str) -> Q:
 
 def keyset_page(rows: QuerySet, *, before: str | None, size: int = 50) -> tuple[list, int | None]:
     """Newest first by id; `before` is the last id of the previous page. Costs the same at any depth."""
-    if before and before.isdigit():
-        rows = rows.filter(id__lt=int(before))
+    before_id = id_from_text(before or "")  # Anything else ("²", past the id range) is the first page.
+    if before_id:
+        rows = rows.filter(id__lt=before_id)
     page = list(rows.order_by("-id")[: size + 1])
     return page[:size], (page[size - 1].id if len(page) > size else None)
 
@@ -71,8 +73,8 @@ def scanned_user_search(*, connection, q: str = "", status: str = "", sort: str 
     q = q.strip()
     if q:
         match = Q(email__icontains=q) | Q(first_name__icontains=q) | Q(last_name__icontains=q) | _phone_match(q)
-        if q.isdigit():
-            match |= Q(ak_user_id=int(q))
+        if ak_user_id := id_from_text(q):
+            match |= Q(ak_user_id=ak_user_id)
         rows = rows.filter(match)
     field = USER_SORTS.get(sort.lstrip("-"), "ak_user_id")
     descending = sort.startswith("-")

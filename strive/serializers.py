@@ -4,9 +4,26 @@ from strive.models import Group, Member
 from strive.phones import phone_to_e164
 
 
+class TextKeysDictField(serializers.DictField):
+    """A DictField whose names are checked as its values are: no NUL byte (PostgreSQL's jsonb refuses one) and no
+    lone surrogate (no database can encode one); either was a 500. Names go first, so a value's error is never
+    filed under a name the JSON response could not encode."""
+
+    name_field = serializers.CharField(allow_blank=True, trim_whitespace=False)
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            for name in data:
+                try:
+                    self.name_field.run_validation(str(name))
+                except serializers.ValidationError as exc:
+                    raise serializers.ValidationError([f"Field name: {message}" for message in exc.detail]) from exc
+        return super().to_internal_value(data)
+
+
 class MemberSerializer(serializers.ModelSerializer):
     phone = serializers.CharField(max_length=40, help_text="Any US or international format; stored as E.164.")
-    custom_fields = serializers.DictField(child=serializers.CharField(allow_blank=True, max_length=1000), required=False)
+    custom_fields = TextKeysDictField(child=serializers.CharField(allow_blank=True, max_length=1000), required=False)
     groups = serializers.SerializerMethodField()
 
     class Meta:

@@ -17,7 +17,7 @@ _RANGES = (
 
 def state_for_zip(zip_code: str | None) -> str | None:
     """The state a US ZIP (5 digits, or ZIP+4) belongs to, or None when it is not a known US ZIP."""
-    digits = "".join(ch for ch in (zip_code or "") if ch.isdigit())
+    digits = "".join(ch for ch in (zip_code or "") if ch in "0123456789")  # Not isdigit(): "²" is one, int() refuses it.
     if len(digits) not in (5, 9):
         return None
     prefix = int(digits[:3])

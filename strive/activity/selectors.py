@@ -4,6 +4,7 @@ from django.db.models import Count, Q, QuerySet
 
 from integrations.models import Connection, Entity
 from strive.activity.models import Action, ActionFieldGroup, ActionFieldName, OutboxMessage, Page, Usergroup
+from strive.ids import id_from_text
 
 PAGE_SIZE = 50
 KIND = "strive_actionkit"
@@ -15,8 +16,9 @@ def connection_for(*, entity: Entity) -> Connection | None:
 
 def keyset(qs: QuerySet, *, before: str | None, size: int = PAGE_SIZE) -> tuple[list, int | None]:
     """Newest first by id; `before` is the last id of the previous page. Returns (rows, next before id)."""
-    if before and before.isdigit():
-        qs = qs.filter(pk__lt=int(before))
+    before_id = id_from_text(before or "")  # Anything else ("²", past the id range) is the first page.
+    if before_id:
+        qs = qs.filter(pk__lt=before_id)
     rows = list(qs.order_by("-pk")[: size + 1])
     return rows[:size], (rows[size - 1].pk if len(rows) > size else None)
 
@@ -32,8 +34,8 @@ def page_list(*, connection: Connection, q: str = "", synced: str = "") -> Query
 
 def action_list(*, connection: Connection, q: str = "", page_id: str = "") -> QuerySet:
     qs = Action.objects.filter(connection=connection, page__synced=True).select_related("page", "member")
-    if page_id.isdigit():
-        qs = qs.filter(page_id=int(page_id))
+    if page_pk := id_from_text(page_id):
+        qs = qs.filter(page_id=page_pk)
     if q:
         qs = qs.filter(Q(search_text__contains=q.casefold()) | Q(member__first_name__icontains=q)
                        | Q(member__last_name__icontains=q) | Q(member__phone__contains=q))

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from integrations.services.audit import audit_record
 from strive.models import CustomField
-from strive.services.members import MemberInput, MemberInvalid, member_upsert
+from strive.services.members import MemberInput, MemberInvalid, member_upsert, null_character_errors
 
 MAX_BYTES = 20 * 1024 * 1024
 CORE_COLUMNS = {"phone", "email", "first_name", "last_name", "city", "state", "zip", "sms_opt_in", "source"}
@@ -33,10 +33,21 @@ def members_import_csv(*, entity, raw: bytes, actor=None, default_source: str = 
         report.errors.append((0, "The file is not UTF-8 text; save it as “CSV UTF-8” and try again."))
         return report
     reader = csv.DictReader(io.StringIO(text))
-    headers = [h.strip().lower() for h in reader.fieldnames or []]
-    if "phone" not in headers:
-        report.errors.append((1, "The header row needs a “phone” column."))
-        return report
+    try:
+        headers = [h.strip().lower() for h in reader.fieldnames or []]
+        if "phone" not in headers:
+            report.errors.append((1, "The header row needs a “phone” column."))
+            return report
+        _import_rows(entity, reader, actor, default_source, report)
+    except csv.Error as exc:  # Say, a field over csv's 128 KiB limit: the rows before it are kept.
+        report.errors.append((reader.line_num, f"The file is not readable CSV from here on ({exc}); nothing after "
+                                               "this line was imported."))
+    audit_record(entity=entity, actor=actor, action="members.imported",
+                 changes={"created": report.created, "updated": report.updated, "bad_rows": len(report.errors)})
+    return report
+
+
+def _import_rows(entity, reader: csv.DictReader, actor, default_source: str, report: ImportReport) -> None:
     custom = set(CustomField.objects.filter(entity=entity).values_list("name", flat=True))
     for row in reader:
         line = reader.line_num
@@ -45,12 +56,13 @@ def members_import_csv(*, entity, raw: bytes, actor=None, default_source: str = 
             _import_row(entity, clean, custom, actor, default_source, report)
         except MemberInvalid as exc:
             report.errors.append((line, str(exc)))
-    audit_record(entity=entity, actor=actor, action="members.imported",
-                 changes={"created": report.created, "updated": report.updated, "bad_rows": len(report.errors)})
-    return report
 
 
 def _import_row(entity, row: dict, custom: set[str], actor, default_source: str, report: ImportReport) -> None:
+    # A NUL byte is refused as the API refuses it, before any other check reads (and echoes) the value.
+    nul = null_character_errors({k: v for k, v in row.items() if k in CORE_COLUMNS or k in custom})
+    if nul:
+        raise MemberInvalid(nul)
     opt_in = OPT_IN_WORDS.get(row.get("sms_opt_in", "").lower())
     if opt_in is None:
         raise MemberInvalid({"sms_opt_in": f"“{row['sms_opt_in']}” is not yes/no/unknown."})

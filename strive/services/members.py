@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db import IntegrityError, transaction
 
 from integrations.services.audit import audit_record
@@ -34,15 +35,27 @@ class MemberInput:
     custom_fields: dict | None = None
 
 
+NULL_CHARACTERS = ProhibitNullCharactersValidator.message  # The API's and forms' own words for it.
+
+
+def null_character_errors(values: dict) -> dict[str, str]:
+    """{field: reason} for each value holding a NUL byte: PostgreSQL cannot store one, and the API refuses it."""
+    return {name: str(NULL_CHARACTERS) for name, value in values.items() if isinstance(value, str) and "\x00" in value}
+
+
 def member_clean(data: MemberInput) -> dict:
     """Normalize one input to model values, or raise MemberInvalid with every problem found."""
-    errors = {}
+    custom = data.custom_fields or {}
+    errors = null_character_errors({name: getattr(data, name) for name in ("phone", *EDITABLE_FIELDS)})
+    if isinstance(custom, dict) and any("\x00" in f"{k}{v}" for k, v in custom.items()):
+        errors["custom_fields"] = str(NULL_CHARACTERS)
+    if errors:
+        raise MemberInvalid(errors)  # Before reading the phone: a NUL can hide in a number phonenumbers accepts.
     phone = phone_to_e164(data.phone)
     if not phone:
         errors["phone"] = f"'{data.phone}' is not a phone number we recognize."
     if data.sms_opt_in not in Member.OptIn.values:
         errors["sms_opt_in"] = f"Use one of: {', '.join(Member.OptIn.values)}."
-    custom = data.custom_fields or {}
     if not isinstance(custom, dict) or not all(isinstance(v, str) for v in custom.values()):
         errors["custom_fields"] = "Custom fields are text only: an object of name -> text."
     if errors:
