@@ -1,15 +1,15 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from integrations import ops_views
+from integrations import ops_views, views_team
 from integrations import views as hub_views
 
 urlpatterns = [
     path("", hub_views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # allauth at the root keeps /login/ and /logout/ where they were; it adds /signup/, /password/reset/, /2fa/ ...
+    path("", include("allauth.urls")),
+    path("invitations/<str:token>/", views_team.invitation_accept, name="invitation-accept"),
     path("healthz", hub_views.healthz, name="healthz"),
     path("readyz", hub_views.readyz, name="readyz"),
     path("metrics", ops_views.metrics, name="metrics"),

@@ -4,6 +4,8 @@ No vendor is named here. Integration apps register a kind in integrations.regist
 settings in Connection.config (shown on pages) and Connection.secrets (encrypted, never shown).
 """
 
+import hashlib
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -16,6 +18,7 @@ class Entity(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
     paused = models.BooleanField(default=False, help_text="Operators pause a tenant: nothing is sent or polled.")
+    require_mfa = models.BooleanField(default=False, help_text="Members must sign in with an authenticator app (TOTP).")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -43,6 +46,41 @@ class Membership(models.Model):
     @property
     def may_manage_integrations(self) -> bool:
         return self.role == self.Role.ADMIN or self.can_manage_integrations
+
+
+class Invitation(models.Model):
+    """An emailed offer to join an entity. Only a SHA-256 hash of the link's token is stored, as for API keys.
+
+    It is open until accepted, revoked or expired; re-inviting the address replaces the token and the expiry.
+    """
+
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(help_text="Stored lower-case.")
+    role = models.CharField(max_length=10, choices=Membership.Role.choices, default=Membership.Role.STAFF)
+    can_manage_integrations = models.BooleanField(default=False, help_text="The Integrations permission.")
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["entity", "email"], name="invitation_unique_pending_email",
+                                               condition=Q(accepted_at__isnull=True, revoked_at__isnull=True))]
+
+    def __str__(self) -> str:
+        return f"invitation of {self.email} to {self.entity_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
 
 
 class Connection(models.Model):

@@ -3,7 +3,7 @@
 from django.db.models import QuerySet
 from django.http import Http404
 
-from integrations.models import AuditEvent, Connection, Delivery, Entity, Membership
+from integrations.models import AuditEvent, Connection, Delivery, Entity, Invitation, Membership
 
 
 def membership_for(*, user, entity: Entity) -> Membership | None:
@@ -68,3 +68,14 @@ def audit_list(*, entity: Entity, limit: int = 50, before_id: int | None = None)
     if before_id:
         rows = rows.filter(id__lt=before_id)
     return list(rows.order_by("-id")[:limit])
+
+
+def invitation_get_by_token(*, token: str) -> Invitation | None:
+    """The invitation a link's token opens, whatever its state (the page explains an expired one), or None."""
+    return Invitation.objects.select_related("entity").filter(token_hash=Invitation.hash_token(token)).first()
+
+
+def invitation_list_pending(*, entity: Entity) -> QuerySet[Invitation]:
+    """Invitations not yet accepted or revoked, expired ones included so they can be sent again."""
+    return (Invitation.objects.filter(entity=entity, accepted_at__isnull=True, revoked_at__isnull=True)
+            .select_related("invited_by").order_by("email"))

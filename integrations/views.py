@@ -7,17 +7,18 @@ from django.urls import reverse
 
 from integrations import registry, selectors
 from integrations.decorators import entity_view
-from integrations.forms import ApiKeyForm, MemberAddForm, MemberUpdateForm
+from integrations.forms import ApiKeyForm
 from integrations.health import health_report
-from integrations.models import ApiCredential, Membership
-from integrations.services import api_keys, tenancy
+from integrations.models import ApiCredential
+from integrations.services import api_keys
+from integrations.views_team import entity_landing_url
 
 
 @login_required
 def home(request):
     entities = list(selectors.entity_list_for_user(user=request.user))
     if len(entities) == 1:
-        return redirect("integrations:hub", entity_slug=entities[0].slug)
+        return redirect(entity_landing_url(selectors.membership_for(user=request.user, entity=entities[0])))
     return render(request, "integrations/home.html", {"entities": entities})
 
 
@@ -29,33 +30,6 @@ def hub(request, entity):
               "connect_url": reverse(kind.connect_url, kwargs={"entity_slug": entity.slug}),
               "detail_url": reverse(kind.detail_url, kwargs={"entity_slug": entity.slug})} for kind in registry.kinds()]
     return render(request, "integrations/hub.html", {"entity": entity, "tiles": tiles, "membership": membership})
-
-
-@entity_view(perm="admin")
-def team(request, entity):
-    form = MemberAddForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        tenancy.membership_add(entity=entity, username=data["username"], email=data["email"], password=data["password"] or None,
-                               role=data["role"], can_manage_integrations=data["can_manage_integrations"], actor=request.user)
-        messages.success(request, f"{data['username']} now belongs to {entity.name}.")
-        return redirect("integrations:team", entity_slug=entity.slug)
-    members = Membership.objects.filter(entity=entity).select_related("user").order_by("user__username")
-    return render(request, "integrations/team.html", {"entity": entity, "form": form, "members": members})
-
-
-@entity_view(perm="admin", methods=("POST",))
-def team_update(request, entity, membership_id):
-    membership = get_object_or_404(Membership, pk=membership_id, entity=entity)
-    form = MemberUpdateForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Choose a valid role.")
-    elif membership.user_id == request.user.id and form.cleaned_data["role"] != Membership.Role.ADMIN:
-        messages.error(request, "You cannot remove your own admin role; ask another admin.")
-    else:
-        tenancy.membership_update(membership=membership, actor=request.user, **form.cleaned_data)
-        messages.success(request, f"Saved {membership.user.get_username()}'s role and permissions.")
-    return redirect("integrations:team", entity_slug=entity.slug)
 
 
 @entity_view(methods=("GET",))

@@ -1,4 +1,3 @@
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.text import slugify
 
@@ -12,26 +11,6 @@ def entity_create(*, name: str, slug: str | None = None, admin=None) -> Entity:
     if admin is not None:
         Membership.objects.create(user=admin, entity=entity, role=Membership.Role.ADMIN)
     return entity
-
-
-@transaction.atomic
-def membership_add(*, entity: Entity, username: str, email: str = "", password: str | None = None,
-                   role: str = Membership.Role.STAFF, can_manage_integrations: bool = False, actor=None) -> Membership:
-    """Add a user (created when the username is new) to an entity. Re-adding updates the role instead."""
-    user_model = get_user_model()
-    user, created = user_model.objects.get_or_create(username=username, defaults={"email": email})
-    if created:
-        if password:
-            user.set_password(password)
-        else:
-            user.set_unusable_password()
-        user.save()
-    membership, _ = Membership.objects.update_or_create(
-        user=user, entity=entity, defaults={"role": role, "can_manage_integrations": can_manage_integrations}
-    )
-    audit_record(entity=entity, actor=actor, action="membership.added", target=username,
-                 changes={"role": role, "integrations_permission": can_manage_integrations})
-    return membership
 
 
 @transaction.atomic

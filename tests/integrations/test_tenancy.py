@@ -1,4 +1,5 @@
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from integrations.models import AuditEvent, Membership
@@ -35,15 +36,21 @@ def test_it_lets_a_user_switch_between_entities(cast):
     assert client.get("/").status_code == 200  # Several entities: the chooser, not a redirect.
 
 
-def test_it_lets_an_admin_add_a_member_and_grant_the_permission(cast):
+def test_it_lets_an_admin_add_a_member_and_grant_the_permission(cast, mailoutbox, django_capture_on_commit_callbacks):
+    """Members join by invitation only (tests/accounts covers the whole flow): the grant travels with it."""
     client = cast.client_for(cast.alice)
     url = reverse("integrations:team", kwargs={"entity_slug": cast.entity_a.slug})
-    response = client.post(url, {"username": "dora", "email": "dora@example.org", "password": "a-long-password-1",
-                                 "role": "staff", "can_manage_integrations": "on"}, follow=True)
-    assert "dora now belongs to Entity A" in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"email": "dora@example.org", "role": "staff", "can_manage_integrations": "on"},
+                               follow=True)
+    assert "Invitation sent to dora@example.org" in response.content.decode()
+    link = next(word for word in mailoutbox[0].body.split() if "/invitations/" in word)
+    dora = Client()
+    dora.get(link)
+    dora.post("/signup/", {"username": "dora", "password1": "a-long-password-1", "password2": "a-long-password-1"})
     membership = Membership.objects.get(user__username="dora", entity=cast.entity_a)
     assert membership.may_manage_integrations
-    assert AuditEvent.objects.filter(entity=cast.entity_a, action="membership.added", actor=cast.alice).exists()
+    assert AuditEvent.objects.filter(entity=cast.entity_a, action="invitation.sent", actor=cast.alice).exists()
 
 
 def test_it_lets_an_admin_change_a_role(cast):

@@ -7,6 +7,7 @@ charlie is the admin of entity B and must get a 404 on every page of A.
 from dataclasses import dataclass
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.test import Client
 
@@ -31,7 +32,9 @@ class Cast:
 
 
 def _user(username: str):
-    return get_user_model().objects.create_user(username=username, email=f"{username}@example.org", password=PASSWORD)
+    user = get_user_model().objects.create_user(username=username, email=f"{username}@example.org", password=PASSWORD)
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)  # allauth logs in confirmed ones only.
+    return user
 
 
 @pytest.fixture

@@ -1,3 +1,4 @@
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
@@ -28,6 +29,8 @@ class Command(BaseCommand):
         user.set_password(DEMO_PASSWORD)
         user.is_staff = user.is_superuser = True  # The demo admin may also open /admin/ to look around.
         user.save()
+        # allauth lets only confirmed addresses log in; the demo's is confirmed here so its fixed login just works.
+        EmailAddress.objects.update_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
         Membership.objects.update_or_create(user=user, entity=entity, defaults={"role": Membership.Role.ADMIN})
         for kind in registry.kinds():
             seeder = kind.extra.get("seed_demo")
