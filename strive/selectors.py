@@ -18,6 +18,8 @@ USER_SORTS = {"id": "ak_user_id", "email": "email", "name": "last_name", "phone"
 
 def member_search(*, entity, q: str = "", source: str | None = None, group_id: int | None = None) -> QuerySet[Member]:
     rows = Member.objects.filter(entity=entity)
+    if "\x00" in q or "\x00" in (source or ""):
+        return rows.none()  # No stored text holds a NUL (PostgreSQL cannot), and comparing with one raises there.
     if source is not None:
         rows = rows.filter(source=source)
     if group_id:
@@ -68,6 +70,8 @@ def group_list_sized(*, entity) -> QuerySet[Group]:
 
 def scanned_user_search(*, connection, q: str = "", status: str = "", sort: str = "id") -> QuerySet[ScannedUser]:
     rows = ScannedUser.objects.filter(connection=connection).exclude(status=ScannedUser.Status.PENDING)
+    if "\x00" in q:
+        rows, q = rows.none(), ""  # As in member_search; still ordered below, for the Users tab's paginator.
     if status in ScannedUser.Status.values:
         rows = rows.filter(status=status)
     q = q.strip()

@@ -25,6 +25,8 @@ def keyset(qs: QuerySet, *, before: str | None, size: int = PAGE_SIZE) -> tuple[
 
 def page_list(*, connection: Connection, q: str = "", synced: str = "") -> QuerySet:
     qs = Page.objects.filter(connection=connection).select_related("group")
+    if "\x00" in q:
+        return qs.none()  # No stored text holds a NUL (PostgreSQL cannot), and comparing with one raises there.
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(title__icontains=q) | Q(type__icontains=q))
     if synced in ("yes", "no"):
@@ -34,6 +36,8 @@ def page_list(*, connection: Connection, q: str = "", synced: str = "") -> Query
 
 def action_list(*, connection: Connection, q: str = "", page_id: str = "") -> QuerySet:
     qs = Action.objects.filter(connection=connection, page__synced=True).select_related("page", "member")
+    if "\x00" in q:
+        return qs.none()  # As in page_list.
     if page_pk := id_from_text(page_id):
         qs = qs.filter(page_id=page_pk)
     if q:

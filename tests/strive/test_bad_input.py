@@ -68,8 +68,7 @@ def test_a_nul_byte_in_a_column_the_import_ignores_does_not_refuse_the_row(cast)
 
 @pytest.mark.parametrize("name, reason", [("a\x00b", NUL), ("\ud800", "Surrogate characters are not allowed: U+D800.")])
 def test_a_custom_field_name_that_no_database_can_store_is_a_400(api, cast, name, reason):
-    # Raw JSON: "\ud800" is a lone surrogate, which json.dumps would write as an escape anyway.
-    body = '{"phone": "202-555-0101", "custom_fields": {%s: "x"}}' % json.dumps(name)
+    body = json.dumps({"phone": "202-555-0101", "custom_fields": {name: "x"}})  # Escapes it: "\ud800" is valid JSON.
     response = api.post("/api/v1/members/", body, content_type="application/json")
     assert response.status_code == 400, response.content
     assert response.json()["errors"] == {"custom_fields": [f"Field name: {reason}"]}
@@ -105,3 +104,18 @@ def test_keyset_and_id_searches_ignore_ids_that_cannot_exist(cast):
     page = cast.client_for(cast.alice).get(reverse("strive:members", kwargs={"entity_slug": cast.entity_a.slug}),
                                            {"before": "²"})
     assert page.status_code == 200 and member.phone in page.content.decode()
+
+
+def test_a_search_holding_a_nul_byte_matches_nothing(cast):
+    """PostgreSQL raises when text is compared with a NUL, so the member, Users, Pages and Actions searches 500ed."""
+    from strive.activity import selectors as activity
+
+    Member.objects.create(entity=cast.entity_a, phone="+12025550101", first_name="Mary")
+    connection = Connection.objects.create(entity=cast.entity_a, kind="strive_actionkit", host="ak.example.org")
+    ScannedUser.objects.create(connection=connection, ak_user_id=7, status=ScannedUser.Status.SYNCED, first_name="Mary")
+    assert list(selectors.member_search(entity=cast.entity_a, q="Ma\x00ry")) == []
+    assert list(selectors.member_search(entity=cast.entity_a, source="a\x00")) == []
+    assert list(selectors.scanned_user_search(connection=connection, q="Ma\x00ry")) == []
+    assert list(activity.page_list(connection=connection, q="\x00")) == []
+    assert list(activity.action_list(connection=connection, q="\x00")) == []
+    assert [m.first_name for m in selectors.member_search(entity=cast.entity_a, q="Mary")] == ["Mary"]
