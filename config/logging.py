@@ -74,3 +74,19 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             entry["exc"] = scrub(self.formatException(record.exc_info))
         return json.dumps(entry, default=str)
+
+
+class TextFormatter(logging.Formatter):
+    """One line per record for a person at a terminal (`make run`), with the same redaction as the JSON lines.
+
+    Production always logs JSON (config/settings.py ignores LOG_FORMAT there).
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        extras = [f"{key}={_redact(key, value)}" for key, value in vars(record).items()
+                  if key not in _RESERVED and not key.startswith("_") and key not in ("request", "status_code")]
+        line = (f"{datetime.fromtimestamp(record.created, UTC):%H:%M:%S} {record.levelname:<7} {record.name}: "
+                f"{scrub(record.getMessage())}{'  ' + ' '.join(extras) if extras else ''}")
+        if record.exc_info:
+            line += "\n" + scrub(self.formatException(record.exc_info))
+        return line

@@ -239,12 +239,14 @@ else:
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+# "text" (one readable line per record) is for a terminal; `make run` sets it. Production always logs JSON.
+LOG_FORMAT = "json" if PRODUCTION else env.str("LOG_FORMAT", default="json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"correlation": {"()": "config.logging.CorrelationIdFilter"}},
-    "formatters": {"json": {"()": "config.logging.JsonFormatter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["correlation"]}},
+    "formatters": {"json": {"()": "config.logging.JsonFormatter"}, "text": {"()": "config.logging.TextFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["correlation"]}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
