@@ -26,9 +26,11 @@ migrate: install
 demo: migrate
 	$(PY) manage.py seed_demo --sandbox-host 127.0.0.1:$(SANDBOX_PORT) --app-url http://127.0.0.1:$(PORT)
 
-# Web, worker, beat and the ActionKit sandbox on the embedded default (SQLite + filesystem broker). Ctrl-C stops all.
+# Web, worker, beat and the ActionKit sandbox on the embedded default (SQLite + filesystem broker). Ctrl-C, SIGTERM or
+# a closed terminal stops all; a second run on the same var/ refuses. `exec` makes run.py make's own child, so make
+# passes SIGTERM straight to it and run.py stops when make dies.
 run: install
-	PORT=$(PORT) SANDBOX_PORT=$(SANDBOX_PORT) $(PY) scripts/run.py
+	PORT=$(PORT) SANDBOX_PORT=$(SANDBOX_PORT) exec $(PY) scripts/run.py
 
 sandbox: install
 	$(PY) -m actionkit.sandbox serve --host 127.0.0.1 --port $(SANDBOX_PORT) --db var/sandbox.sqlite3
@@ -40,7 +42,7 @@ worker: install
 	$(PY) -m celery -A config worker -Q deliveries,polls,backfills --concurrency 2 --loglevel INFO
 
 beat: install
-	$(PY) -m celery -A config beat --loglevel INFO --schedule var/celerybeat-schedule
+	$(PY) -m celery -A config beat --loglevel INFO --schedule $(or $(VAR_DIR),var)/celerybeat-schedule
 
 test: install
 	$(PY) scripts/ensure_browser.py
