@@ -2,6 +2,9 @@
 password, reset a password, and turn on TOTP. Mail comes from Django's locmem outbox (the live server runs in this
 process). Screenshots at 1280 and 390 px go to /tmp/accounts-*.png."""
 
+import tempfile
+from pathlib import Path
+
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
@@ -12,13 +15,14 @@ from tests.accounts.conftest import link_in, totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+SHOTS = Path(tempfile.gettempdir())
 ROSA_PASSWORD, TOM_PASSWORD, TOM_NEW_PASSWORD = "rosa-river-password-1", "tom-first-password-2", "tom-second-password-3"
 
 
 def _screens(page, name: str) -> None:
     for width in (1280, 390):
         page.set_viewport_size({"width": width, "height": 900})
-        page.screenshot(path=f"/tmp/accounts-{name}-{width}.png", full_page=True)
+        page.screenshot(path=SHOTS / f"accounts-{name}-{width}.png", full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})
 
 
@@ -65,7 +69,7 @@ def test_it_signs_up_invites_resets_and_turns_on_totp(chromium_browser, browser_
     tom.get_by_label("Username").fill("tom")
     tom.get_by_label("Password", exact=True).fill(TOM_PASSWORD)
     tom.get_by_label("Password (again)").fill(TOM_PASSWORD)
-    tom.screenshot(path="/tmp/accounts-invitee-signup-390.png", full_page=True)
+    tom.screenshot(path=SHOTS / "accounts-invitee-signup-390.png", full_page=True)
     tom.get_by_role("button", name="Create account and join").click()
     expect(tom).to_have_url(url + "/e/riverside-pac/integrations/")
     membership = Membership.objects.get(user__username="tom")
