@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 MARKER = "AKBRIDGE_RUN_VAR_DIR"  # In every service's environment: the var/ directory of the run that started it.
-STOP_GRACE_SECONDS = 7.0  # SIGTERM to SIGKILL. An idle worker's warm shutdown takes about 4.5 s on the filesystem broker.
+STOP_GRACE_SECONDS = 7.0  # SIGTERM to SIGKILL. An idle worker's warm shutdown takes 2-5 s on the filesystem broker.
 _PR_SET_PDEATHSIG = 1  # From <linux/prctl.h>.
 _PROC = Path("/proc")
 _LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None  # Loaded before any fork.

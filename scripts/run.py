@@ -7,6 +7,7 @@ console backend prints (sign-up confirmations); requests and the sandbox's outpu
 """
 
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -39,8 +40,8 @@ def main() -> int:
         leftovers = lock.acquire()
     except procs.AlreadyRunning as running:
         pid = running.pid or "unknown"
-        print(f"AKbridge is already running (pid {pid}) on {VAR_DIR}/. Stop it with Ctrl-C in its terminal or "
-              f"`kill -TERM {pid}`, or give this run its own VAR_DIR, PORT and SANDBOX_PORT.", file=sys.stderr)
+        _say(f"AKbridge is already running (pid {pid}) on {VAR_DIR}/. Stop it with Ctrl-C in its terminal or "
+             f"`kill -TERM {pid}`, or give this run its own VAR_DIR, PORT and SANDBOX_PORT.", err=True)
         return 1
     _handle_stop_signals()
     procs.die_with("make")
@@ -55,14 +56,22 @@ def main() -> int:
     except Stop:
         return 0
     except subprocess.CalledProcessError as failed:
-        print(f"`{' '.join(map(str, failed.cmd[1:4]))}` failed (exit {failed.returncode}); see above and "
-              f"{LOG_DIR / 'setup.log'}.", file=sys.stderr)
+        _say(f"`{' '.join(map(str, failed.cmd[1:4]))}` failed (exit {failed.returncode}); see above and "
+             f"{LOG_DIR / 'setup.log'}.", err=True)
         return 1
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(sig, signal.SIG_IGN)  # A second Ctrl-C or make's forwarded SIGTERM must not cut the stop short.
         _stop(services)
         lock.release()
+
+
+def _say(text: str, *, err: bool = False) -> None:
+    """Print to the console, which may be gone (a closed terminal answers EIO): stopping must go on regardless."""
+    try:
+        print(text, file=sys.stderr if err else sys.stdout, flush=True)
+    except OSError:
+        sys.stdout = sys.stderr = open(os.devnull, "w")  # For the rest of this process's life.
 
 
 def _handle_stop_signals() -> None:
@@ -83,7 +92,7 @@ def _stop_leftovers(groups: dict[str, int]) -> None:
     ours = {name: pgid for name, pgid in groups.items() if procs.group_is_ours(pgid, VAR_DIR)}
     if ours:
         names = ", ".join(f"{name} (pid {pgid})" for name, pgid in ours.items())
-        print(f"Stopping {names}, left running by an earlier run that did not stop cleanly.", flush=True)
+        _say(f"Stopping {names}, left running by an earlier run that did not stop cleanly.")
         procs.stop_groups(ours)
 
 
@@ -114,7 +123,7 @@ def _environment() -> dict:
 
 def _prepare(env: dict) -> None:
     LOG_DIR.mkdir(exist_ok=True)
-    print(f"AKbridge: preparing {VAR_DIR} (migrate, static files, demo data)...", flush=True)
+    _say(f"AKbridge: preparing {VAR_DIR} (migrate, static files, demo data)...")
     with open(LOG_DIR / "setup.log", "w") as log:
         _step([PY, "manage.py", "migrate", "--noinput", "-v", "0"], env, log)
         _step([PY, "manage.py", "collectstatic", "--noinput", "-v", "0"], env, log)
@@ -144,11 +153,15 @@ SERVICES = {  # name: (command, what the console says about it)
 }
 
 
+# (services, seconds from SIGTERM to SIGKILL). An idle worker's warm shutdown takes 2-5 s on the filesystem broker.
+STOP_WAVES = ((("web", "worker", "beat"), 6.5), (("sandbox",), 2.0))
+
+
 def _start(services: dict, lock: procs.RunLock, env: dict) -> None:
     for name, (cmd, what) in SERVICES.items():
         services[name] = _spawn(name, cmd, env)
         lock.record(name, services[name].pid)
-        print(f"  {name:<8} pid {services[name].pid:<7} {what}", flush=True)
+        _say(f"  {name:<8} pid {services[name].pid:<7} {what}")
     _wait_for(f"http://{HOST}:{SANDBOX_PORT}/_sandbox/stats", services["sandbox"])
     with open(LOG_DIR / "setup.log", "a") as log:
         _step([PY, "manage.py", "seed_demo", "--sandbox-host", f"{HOST}:{SANDBOX_PORT}", "--app-url",
@@ -164,24 +177,41 @@ def _spawn(name: str, cmd: list[str], env: dict) -> subprocess.Popen:
 
 
 def _serve(services: dict) -> int:
-    print(f"\n  Open http://{HOST}:{PORT}/  and log in as  demo-admin / demo-admin-password\n"
-          f"  ActionKit sandbox: http://{HOST}:{SANDBOX_PORT}/_sandbox/  (staff login demo-staff / demo-staff-password)\n"
-          f"  Requests: {LOG_DIR / 'web-access.log'}. Press Ctrl-C to stop everything.\n", flush=True)
+    _say(f"\n  Open http://{HOST}:{PORT}/  and log in as  demo-admin / demo-admin-password\n"
+         f"  ActionKit sandbox: http://{HOST}:{SANDBOX_PORT}/_sandbox/  (staff login demo-staff / demo-staff-password)\n"
+         f"  Requests: {LOG_DIR / 'web-access.log'}. Press Ctrl-C to stop everything.\n")
+    hangup = _hangup_watch()
     while all(proc.poll() is None for proc in services.values()):
+        if hangup and hangup.poll(0):
+            os.kill(os.getpid(), signal.SIGHUP)  # Stop as if the SIGHUP that only make, our session leader, got.
         time.sleep(0.5)
     dead = [name for name, proc in services.items() if proc.poll() is not None]
-    print(f"Stopping because {', '.join(dead)} exited; see above and {LOG_DIR}/.", file=sys.stderr)
+    _say(f"Stopping because {', '.join(dead)} exited; see above and {LOG_DIR}/.", err=True)
     return 1
 
 
+def _hangup_watch():
+    """A poll object that reports a hung-up controlling terminal, or None. When make is the session leader (a
+    terminal running `make run` directly), the hangup's SIGHUP reaches make alone, which then waits for us."""
+    if not sys.stdin or not sys.stdin.isatty() or not hasattr(select, "poll"):
+        return None
+    watch = select.poll()
+    watch.register(sys.stdin.fileno(), select.POLLHUP)
+    return None if watch.poll(0) else watch  # A terminal that reports at once (POLLNVAL: macOS) cannot be watched.
+
+
 def _stop(services: dict) -> None:
+    """Stop in two waves, each killed after its grace period, within 10 s in all. The sandbox goes last: a worker
+    still delivering would log every send to a stopped sandbox as a failed attempt."""
     if not services:
         return
-    print("Stopping web, worker, beat and the sandbox...", flush=True)
-    started = time.monotonic()
-    killed = procs.stop_groups({name: proc.pid for name, proc in services.items()}, services)
-    note = f"; killed {', '.join(killed)} after {procs.STOP_GRACE_SECONDS:.0f} s" if killed else ""
-    print(f"Stopped in {time.monotonic() - started:.1f} s{note}.", flush=True)
+    _say("Stopping web, worker, beat and the sandbox...")
+    started, killed = time.monotonic(), []
+    for names, grace in STOP_WAVES:
+        wave = {name: services[name] for name in names if name in services}
+        killed += procs.stop_groups({name: proc.pid for name, proc in wave.items()}, wave, grace=grace)
+    note = f"; killed {', '.join(killed)}, which did not stop in time" if killed else ""
+    _say(f"Stopped in {time.monotonic() - started:.1f} s{note}.")
 
 
 def _wait_for(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:

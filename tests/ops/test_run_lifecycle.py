@@ -4,14 +4,19 @@ The children get the embedded default (no DATABASE_URL or REDIS_URL, even in CI)
 instance is shared by the tests that only look at it; the stop tests start their own, on one shared VAR_DIR.
 """
 
+import fcntl
 import http.cookiejar
 import os
+import pty
 import re
 import secrets
+import select
 import signal
 import socket
 import subprocess
 import sys
+import termios
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -84,6 +89,9 @@ class Run:
         env.update({"VAR_DIR": str(var_dir), "PORT": str(self.port), "SANDBOX_PORT": str(self.sandbox_port),
                     **(extra_env or {})})
         var_dir.mkdir(parents=True, exist_ok=True)
+        self._start(env, ignore_sigint)
+
+    def _start(self, env: dict, ignore_sigint: bool) -> None:
         with open(self.console, "wb") as out:
             # A job started in the background by a non-interactive shell inherits SIGINT ignored.
             self.proc = subprocess.Popen([sys.executable, "scripts/run.py"], cwd=ROOT, env=env, stdout=out,
@@ -107,21 +115,24 @@ class Run:
 
     def groups(self) -> dict[str, int]:
         """The services' process groups as run.pid records them, if run.pid is this run's."""
-        lines = (self.var_dir / "run.pid").read_text().split()
-        if not lines or lines[0] != str(self.proc.pid):
+        path = self.var_dir / "run.pid"
+        lines = path.read_text().split() if path.exists() else []
+        if not lines or int(lines[0]) not in self._descendants(groups=set()):
             return {}
         return {name: int(pgid) for name, _, pgid in (line.partition("=") for line in lines[1:])}
 
     def tree(self) -> set[int]:
         """run.py and every running process below it or in one of its services' groups."""
+        return {pid for pid in self._descendants(groups=set(self.groups().values())) if _running(pid)}
+
+    def _descendants(self, *, groups: set[int]) -> set[int]:
         processes = _processes()
-        groups = set(self.groups().values())
         pids, added = {self.proc.pid}, True
         while added:
             more = {pid for pid, (ppid, pgid) in processes.items() if ppid in pids or pgid in groups} - pids
             pids |= more
             added = bool(more)
-        return {pid for pid in pids if _running(pid)}
+        return pids
 
     def stop_and_measure(self, sig: int, pids: set[int]) -> float:
         """Send sig to run.py; return the seconds until every pid of its tree was gone."""
@@ -152,6 +163,40 @@ class Run:
                     os.killpg(os.getpgid(pid), signal.SIGKILL)
                 except (ProcessLookupError, PermissionError):
                     pass
+
+
+class TerminalRun(Run):
+    """`make run` typed into a terminal that then closes: a session leader on a pseudo-terminal that, as make does,
+    catches the hangup's SIGHUP and waits for run.py, which gets no signal at all."""
+
+    LEADER = ("import signal, subprocess, sys; signal.signal(signal.SIGHUP, lambda *args: None); "
+              "sys.exit(subprocess.call([sys.executable, 'scripts/run.py']))")
+
+    def _start(self, env: dict, ignore_sigint: bool) -> None:
+        self.console.touch()
+        self.terminal, tty = pty.openpty()
+        self.proc = subprocess.Popen([sys.executable, "-c", self.LEADER], cwd=ROOT, env=env, stdin=tty, stdout=tty,
+                                     stderr=tty, start_new_session=True,
+                                     preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0))
+        os.close(tty)
+        self._reading = True
+        self._reader = threading.Thread(target=self._copy, daemon=True)
+        self._reader.start()
+
+    def _copy(self) -> None:
+        with open(self.console, "ab") as out:
+            while self._reading:
+                if select.select([self.terminal], [], [], 0.1)[0]:
+                    try:
+                        out.write(os.read(self.terminal, 65536))
+                    except OSError:
+                        return
+                    out.flush()
+
+    def close_terminal(self) -> None:
+        self._reading = False
+        self._reader.join()
+        os.close(self.terminal)
 
 
 def _get(url: str, opener=None) -> tuple[int, dict, str]:
@@ -294,5 +339,21 @@ def test_services_stop_when_run_py_is_killed(stop_var):
         seconds = run.stop_and_measure(signal.SIGKILL, pids)
         assert seconds < STOP_WITHIN_SECONDS, seconds
         assert not _marked(stop_var)
+    finally:
+        run.cleanup()
+
+
+def test_it_stops_when_its_terminal_closes(stop_var):
+    run = TerminalRun(stop_var)
+    try:
+        pids = run.wait_ready()
+        started = time.monotonic()
+        run.close_terminal()
+        while any(_running(pid) for pid in pids) and time.monotonic() - started < 30:
+            run.proc.poll()
+            time.sleep(0.05)
+        assert time.monotonic() - started < STOP_WITHIN_SECONDS
+        assert run.proc.wait(timeout=5) == 0
+        assert (stop_var / "run.pid").read_text() == ""  # run.py stopped them itself and released the lock.
     finally:
         run.cleanup()
