@@ -5,7 +5,7 @@
 - Every service starts in a session of its own (so a Ctrl-C in the terminal reaches only run.py, which stops them in
   order) with a parent-death signal on Linux, and carries MARKER=<var dir> in its environment. Their process group ids
   are written to var/run.pid, so the next start stops whatever a SIGKILLed run left behind.
-- `stop_groups` sends SIGTERM to each group, then SIGKILL to what is still there after a grace period.
+- `stop_groups` sends SIGTERM to each group's leader (then to the group), and SIGKILL to what is left after a grace period.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 MARKER = "AKBRIDGE_RUN_VAR_DIR"  # In every service's environment: the var/ directory of the run that started it.
-STOP_GRACE_SECONDS = 7.0  # SIGTERM to SIGKILL. An idle worker's warm shutdown takes 2-5 s on the filesystem broker.
+STOP_GRACE_SECONDS = 7.0  # SIGTERM to SIGKILL, for a previous run's leftovers; run.py sets its own per wave.
 _PR_SET_PDEATHSIG = 1  # From <linux/prctl.h>.
 _PROC = Path("/proc")
 _LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None  # Loaded before any fork.
