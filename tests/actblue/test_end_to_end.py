@@ -11,8 +11,8 @@ import pytest
 from actblue.kind import CONFIG_NOTIFY_MANAGED
 from actblue.models import LineItem
 from actblue.services.connecting import actionkit_connect, actionkit_disconnect, managed_forms_set
-from actblue.services.entities import entity_link_set
 from actblue.services.ledger import RECORDERS
+from actblue.services.profile import actblue_identity_set
 from integrations.models import Backfill, Connection, Delivery
 from integrations.services.backfills import backfill_start
 from integrations.services.deliveries import deliveries_sweep
@@ -27,8 +27,8 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]
 @pytest.fixture
 def e2e(cast, ak_sandbox, celery_worker):
     ak_sandbox.reset()
-    entity_link_set(entity=cast.entity_a, actblue_entity_id=ENTITY_A_ID)
-    entity_link_set(entity=cast.entity_b, actblue_entity_id=ENTITY_B_ID)
+    actblue_identity_set(entity=cast.entity_a, entity_ids=[ENTITY_A_ID])
+    actblue_identity_set(entity=cast.entity_b, entity_ids=[ENTITY_B_ID])
     return cast
 
 

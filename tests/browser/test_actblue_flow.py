@@ -6,8 +6,8 @@ import re
 import pytest
 from django.urls import reverse
 
-from actblue.services.entities import entity_link_set
 from actblue.services.ledger import contribution_record
+from actblue.services.profile import actblue_identity_set
 from tests.actblue import payloads
 from tests.actblue.payloads import ENTITY_A_ID, ENTITY_B_ID
 from tests.actblue.test_outbox import parsed
@@ -18,8 +18,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_it_walks_the_actionkit_integration(browser_page, live_server, login, shot, cast, ak_sandbox, celery_worker):
     ak_sandbox.reset()
     celery_worker(queues="deliveries,backfills")
-    entity_link_set(entity=cast.entity_a, actblue_entity_id=ENTITY_A_ID)
-    entity_link_set(entity=cast.entity_b, actblue_entity_id=ENTITY_B_ID)
+    actblue_identity_set(entity=cast.entity_a, entity_ids=[ENTITY_A_ID])
+    actblue_identity_set(entity=cast.entity_b, entity_ids=[ENTITY_B_ID])
     for n in range(3):  # History from before connecting, for the backfill.
         contribution_record(entity=cast.entity_a, data=parsed(payloads.contribution(lineitem_id=500 + n, order=f"AB50{n}")))
     page = browser_page
