@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from actblue.models import ActBlueEntityLink, Cancellation, Contribution, Form, LineItem, Refund
+from actblue.models import ActBlueProfile, Cancellation, Contribution, Form, LineItem, Refund
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -16,17 +16,18 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(ActBlueEntityLink)
-class ActBlueEntityLinkAdmin(admin.ModelAdmin):
-    """Editable: operators record which ActBlue entityId a hub entity is."""
+@admin.register(ActBlueProfile)
+class ActBlueProfileAdmin(ReadOnlyAdmin):
+    """Organizations set these on their Settings page; the webhook password digest is never shown."""
 
-    list_display = ("entity", "actblue_entity_id", "committee_name")
-    search_fields = ("entity__name", "actblue_entity_id", "committee_name")
+    list_display = ("entity", "entity_ids", "committee_name", "webhook_username", "webhook_last_received_at")
+    exclude = ("webhook_password_digest", "webhook_token")
+    search_fields = ("entity__name", "committee_name")
 
 
 @admin.register(Form)
 class FormAdmin(ReadOnlyAdmin):
-    list_display = ("name", "kind", "owner", "managing_entity")
+    list_display = ("name", "entity", "kind", "managed")
     search_fields = ("name",)
 
 
@@ -38,9 +39,9 @@ class ContributionAdmin(ReadOnlyAdmin):
 
 @admin.register(LineItem)
 class LineItemAdmin(ReadOnlyAdmin):
-    list_display = ("lineitem_id", "contribution", "recipient", "amount", "paid_at")
+    list_display = ("lineitem_id", "entity", "contribution", "recipient_actblue_id", "amount", "paid_at")
     search_fields = ("=lineitem_id",)
-    list_select_related = ("contribution", "recipient")
+    list_select_related = ("contribution", "entity")
 
 
 admin.site.register(Refund, ReadOnlyAdmin)

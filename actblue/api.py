@@ -1,7 +1,7 @@
 """DRF endpoints that accept ActBlue's webhook JSON for the entity behind the API key.
 
-Idempotent (lineitemId, orderNumber + cancelledAt); a body that fails validation gets a 400 naming each field and
-nothing is saved; a body that names another entity's order gets a 409.
+Idempotent (lineitemId, orderNumber + cancelledAt, within the key's entity); a body that fails validation gets a 400
+naming each field and nothing is saved; a body that contradicts the entity's own ledger gets a 409.
 """
 
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
@@ -24,8 +24,34 @@ RESPONSES = {
     200: OpenApiResponse(s.ActBlueRecordResultSerializer, description="Already recorded; nothing changed."),
     400: OpenApiResponse(s.ActBlueErrorSerializer, description="Malformed body; `errors` names each field. Nothing saved."),
     401: OpenApiResponse(s.ActBlueErrorSerializer, description="Missing, invalid or revoked API key."),
-    409: OpenApiResponse(s.ActBlueErrorSerializer, description="The order, form or line item belongs to another entity."),
+    409: OpenApiResponse(s.ActBlueErrorSerializer, description="The body contradicts your ledger: a line item already "
+                                                               "recorded on another order or with another amount."),
 }
+
+
+def notification_respond(*, entity, body, kind: str | None = None) -> Response:
+    """Validate and record one notification for `entity`: 201 new, 200 already recorded, 400 bad body, 409 conflict.
+
+    `kind` None decides from the body, as ActionKit's single endpoint does. Shared by the API and ActBlue's webhook.
+    """
+    serializer_class = {None: s.NotificationSerializer, "contribution": s.ContributionNotificationSerializer,
+                        "refund": s.RefundNotificationSerializer,
+                        "cancellation": s.CancellationNotificationSerializer}[kind]
+    serializer = serializer_class(data=body)
+    serializer.is_valid(raise_exception=True)
+    data = serializer.validated_data
+    decided = kind or notification_kind(data)
+    if kind is None and decided != "contribution":
+        # Re-validate with the kind's own rules (a refund needs refundedAt, a cancellation cancelledAt).
+        strict = {"refund": s.RefundNotificationSerializer, "cancellation": s.CancellationNotificationSerializer}
+        strict[decided](data=body).is_valid(raise_exception=True)
+    try:
+        result = RECORDERS[decided](entity=entity, data=data)
+    except LedgerConflict as exc:
+        return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+    answer = {"kind": decided, "order_number": result.contribution.order_number, "created": len(result.created),
+              "duplicate": not result.created}
+    return Response(answer, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 
 
 class _NotificationView(APIView):
@@ -33,21 +59,7 @@ class _NotificationView(APIView):
     kind: str | None = None  # None: decide from the body, as ActionKit's single endpoint does.
 
     def post(self, request):
-        serializer = self.serializer_class(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        kind = self.kind or notification_kind(data)
-        if self.kind is None and kind != "contribution":
-            # Re-validate with the kind's own rules (a refund needs refundedAt, a cancellation cancelledAt).
-            strict = {"refund": s.RefundNotificationSerializer, "cancellation": s.CancellationNotificationSerializer}
-            strict[kind](data=request.data).is_valid(raise_exception=True)
-        try:
-            result = RECORDERS[kind](entity=request.user.entity, data=data)
-        except LedgerConflict as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
-        body = {"kind": kind, "order_number": result.contribution.order_number, "created": len(result.created),
-                "duplicate": not result.created}
-        return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+        return notification_respond(entity=request.user.entity, body=request.data, kind=self.kind)
 
 
 def _schema(kind: str, serializer, summary: str):

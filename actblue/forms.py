@@ -25,6 +25,32 @@ class ConnectForm(forms.Form):
                                                   "entity. You can change this later in Settings.")
 
 
+class ActBlueIdentityForm(forms.Form):
+    MAX_IDS = 20
+
+    entity_ids = forms.CharField(
+        label="Your ActBlue entity ID(s)", max_length=400,
+        help_text="The number ActBlue shows for your entity on its dashboard. Separate several with commas. "
+                  "Line items to these ids are your contributions; others are gifts on forms you manage.")
+    committee_name = forms.CharField(label="Committee name", max_length=200, required=False,
+                                     help_text="As ActBlue spells it; forms whose managing entity has this name are "
+                                               "forms you manage.")
+
+    def clean_entity_ids(self):
+        parts = [part.strip() for part in self.cleaned_data["entity_ids"].replace(";", ",").split(",") if part.strip()]
+        if not parts:
+            raise forms.ValidationError("Enter at least one ActBlue entity ID.")
+        if len(parts) > self.MAX_IDS:
+            raise forms.ValidationError(f"Enter at most {self.MAX_IDS} ids.")
+        ids = []
+        for part in parts:
+            # isdecimal() alone lets "²" and other non-ASCII digits through, which int() then rejects.
+            if not (part.isascii() and part.isdigit()) or not 0 < int(part) < 2**63:
+                raise forms.ValidationError(f"“{part[:20]}” is not an ActBlue entity ID: a whole number such as 12345.")
+            ids.append(int(part))
+        return sorted(set(ids))
+
+
 class ManagedFormsForm(forms.Form):
     send = forms.TypedChoiceField(label="Managed forms", widget=forms.RadioSelect, coerce=lambda v: v == "send",
                                   choices=[("send", "Send"), ("dont_send", "Don't send")],

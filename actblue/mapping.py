@@ -41,7 +41,8 @@ def donor_dict(contribution) -> dict:
 
 
 def recurring_duration(text: str):
-    return int(text) if str(text).isdigit() else (text or 1)
+    text = str(text)
+    return int(text) if text.isascii() and text.isdigit() else (text or 1)
 
 
 def contribution_dict(contribution, form) -> dict:
@@ -68,7 +69,7 @@ def form_dict(form) -> dict | None:
         return None
     return {"name": form.name, "kind": form.kind or "page", "ownerEmail": form.owner_email or None,
             "managingEntityName": form.managing_entity_name or None,
-            "managingEntityCommitteeName": form.managing_entity_name or None}
+            "managingEntityCommitteeName": form.managing_entity_committee_name or None}
 
 
 def lineitem_to_notification(contribution, item, form) -> dict:

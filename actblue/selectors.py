@@ -1,9 +1,7 @@
 """Reads for the ActBlue pages, always scoped to an entity, and cheap at any ledger size (keyset, indexed)."""
 
-from django.db.models import Q
-
 from actblue.kind import KIND
-from actblue.models import LineItem
+from actblue.models import ActBlueProfile, LineItem
 from integrations.models import Backfill, Connection, Delivery, DeliveryAttempt, Entity
 
 PAGE_SIZE = 25
@@ -52,9 +50,17 @@ def open_delivery_count(*, connection: Connection) -> tuple[int, bool]:
 
 
 def lineitem_page(*, entity: Entity, before_id: int | None = None) -> tuple[list[LineItem], int | None]:
-    """Line items the entity received, or that came through forms it owns or manages; newest first."""
-    rows = LineItem.objects.filter(Q(recipient=entity) | Q(form__owner=entity) | Q(form__managing_entity=entity))
+    """The tenant's own ledger, newest first: only what the tenant itself recorded, whatever it names."""
+    rows = LineItem.objects.filter(entity=entity)
     if before_id:
         rows = rows.filter(id__lt=before_id)
-    page = list(rows.select_related("contribution", "form", "recipient", "refund").order_by("-id")[:PAGE_SIZE + 1])
+    page = list(rows.select_related("contribution", "form", "refund").order_by("-id")[:PAGE_SIZE + 1])
+    profile = profile_get(entity=entity)
+    own_ids = profile.own_ids if profile else set()
+    for item in page:
+        item.is_own = item.recipient_actblue_id in own_ids
     return page[:PAGE_SIZE], (page[PAGE_SIZE - 1].id if len(page) > PAGE_SIZE else None)
+
+
+def profile_get(*, entity: Entity) -> ActBlueProfile | None:
+    return ActBlueProfile.objects.filter(entity=entity).first()

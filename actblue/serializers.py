@@ -63,7 +63,10 @@ class RecurringDurationField(serializers.Field):
     def to_internal_value(self, data):
         if data == "infinite":
             return data
-        if isinstance(data, bool) or not isinstance(data, int | str) or not str(data).isdigit() or int(data) > 10000:
+        # isdigit() alone accepts "²" and other non-ASCII digits, which int() then refuses with a ValueError.
+        text = str(data)
+        if isinstance(data, bool) or not isinstance(data, int | str) or not (text.isascii() and text.isdigit()) \
+                or int(text) > 10000:
             self.fail("invalid")
         return str(int(data))
 

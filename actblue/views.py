@@ -4,18 +4,22 @@ from functools import wraps
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from actblue import selectors
-from actblue.forms import ConnectForm, ManagedFormsForm
+from actblue.forms import ActBlueIdentityForm, ConnectForm, ManagedFormsForm
 from actblue.kind import CONFIG_ACCOUNT, CONFIG_NOTIFY_MANAGED, CONFIG_USERNAME, DEFAULT_ACCOUNT, EVENT_TYPES
 from actblue.services.connecting import ConnectError, actionkit_connect, actionkit_disconnect, managed_forms_set
+from actblue.services.profile import actblue_identity_set, webhook_credentials_create
 from integrations.decorators import entity_view
+from integrations.ids import id_from_text
 from integrations.models import Connection, Delivery
 from integrations.selectors import delivery_get
 from integrations.services.backfills import backfill_progress
 from integrations.services.deliveries import delivery_retry
 
 RETRYABLE_BY_HAND = (Delivery.Status.FAILED, Delivery.Status.DEAD, Delivery.Status.CANCELLED)
+WEBHOOK_PASSWORD_SESSION_KEY = "actblue_webhook_password"  # Shown once, on the page the generation redirects to.
 
 
 def progress_for(backfill) -> dict:
@@ -71,14 +75,22 @@ def connect(request, entity):
                                                     "default_account": DEFAULT_ACCOUNT})
 
 
+def webhook_context(request, entity) -> dict:
+    profile = selectors.profile_get(entity=entity)
+    token = profile.webhook_token if profile else None
+    return {"profile": profile,
+            "webhook_url": request.build_absolute_uri(reverse("actblue-hooks:webhook", args=[token])) if token else "",
+            "webhook_password": request.session.pop(WEBHOOK_PASSWORD_SESSION_KEY, None)}
+
+
 @entity_view(methods=("GET",))
 def detail(request, entity):
     connection = selectors.connection_get(entity=entity)
-    context = {"entity": entity, "connection": connection, "event_types": EVENT_TYPES}
+    context = {"entity": entity, "connection": connection, "event_types": EVENT_TYPES, **webhook_context(request, entity)}
     if connection is not None:
         before = request.GET.get("before", "")
         deliveries, next_before = selectors.delivery_page(connection=connection,
-                                                          before_id=int(before) if before.isdigit() else None)
+                                                          before_id=id_from_text(before))
         backfill = selectors.backfill_latest(connection=connection)
         open_count, open_capped = selectors.open_delivery_count(connection=connection)
         context.update(deliveries=deliveries, next_before=next_before, backfill=backfill,
@@ -114,6 +126,34 @@ def disconnect(request, entity):
     messages.success(request, "Disconnected. Nothing more is sent to ActionKit; every record is kept, and connecting "
                               "again resumes where it stopped.")
     return redirect("actblue:detail", entity_slug=entity.slug)
+
+
+@entity_view(methods=("POST",))
+def webhook_credentials(request, entity):
+    profile = selectors.profile_get(entity=entity)
+    rotating = bool(profile and profile.webhook_token)
+    _, password = webhook_credentials_create(entity=entity, actor=request.user)
+    request.session[WEBHOOK_PASSWORD_SESSION_KEY] = password
+    messages.success(request, ("New webhook credentials: the old URL, username and password stop working now. "
+                               if rotating else "Webhook credentials created. ") +
+                     "Copy the password now: it will not be shown again.")
+    return redirect(reverse("actblue:detail", kwargs={"entity_slug": entity.slug}) + "#webhook")
+
+
+@entity_view()
+def identity(request, entity):
+    """The organization's own ActBlue entity ids and committee name: what "contributions to your entity" means."""
+    profile = selectors.profile_get(entity=entity)
+    initial = {"entity_ids": ", ".join(map(str, profile.entity_ids)), "committee_name": profile.committee_name} if profile else {}
+    form = ActBlueIdentityForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        actblue_identity_set(entity=entity, entity_ids=form.cleaned_data["entity_ids"],
+                             committee_name=form.cleaned_data["committee_name"], actor=request.user)
+        messages.success(request, "Saved. Contributions to these ActBlue entity ids are sent to your ActionKit as "
+                                  "your own.")
+        return redirect("actblue:identity", entity_slug=entity.slug)
+    return render(request, "actblue/identity.html", {"entity": entity, "form": form, "profile": profile,
+                                                     "connection": selectors.connection_get(entity=entity)})
 
 
 @entity_view(methods=("POST",))

@@ -5,19 +5,18 @@ from django.shortcuts import render
 
 from actblue import selectors
 from actblue.forms import CsvImportForm
-from actblue.models import ActBlueEntityLink
 from actblue.services.csv_import import CsvFileError, csv_import_bytes
 from integrations.decorators import entity_view
+from integrations.ids import id_from_text
 from integrations.services.audit import audit_record
 
 
 @entity_view(methods=("GET",))
 def contributions(request, entity):
     before = request.GET.get("before", "")
-    items, next_before = selectors.lineitem_page(entity=entity, before_id=int(before) if before.isdigit() else None)
-    link = ActBlueEntityLink.objects.filter(entity=entity).first()
+    items, next_before = selectors.lineitem_page(entity=entity, before_id=id_from_text(before))
     return render(request, "actblue/contributions.html", {"entity": entity, "items": items, "next_before": next_before,
-                                                          "link": link})
+                                                          "profile": selectors.profile_get(entity=entity)})
 
 
 @entity_view()

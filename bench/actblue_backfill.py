@@ -24,7 +24,7 @@ def seed(count: int) -> None:
     from actblue.models import Contribution, Form, LineItem
 
     entity, connection = make_connection("ak.example.org", per_minute=1000)
-    form = Form.objects.create(name="bench-form", owner=entity)
+    form = Form.objects.create(name="bench-form", entity=entity)
     when = "timestamptz '2024-01-01 00:00:00+00' + n * interval '1 second'"
     insert_series(Contribution, count, {"entity_id": str(entity.pk), "form_id": str(form.pk), "order_number": "'B' || n",
                                         "created_at_ab": when, "donor_email": "'d' || n || '@bench.example'"})
@@ -32,7 +32,7 @@ def seed(count: int) -> None:
         cursor.execute("SELECT min(id) FROM actblue_contribution")
         first_id = cursor.fetchone()[0]
     insert_series(LineItem, count, {"contribution_id": f"{first_id} + n", "form_id": str(form.pk),
-                                    "lineitem_id": "10000000 + n", "recipient_id": str(entity.pk),
+                                    "lineitem_id": "10000000 + n", "entity_id": str(entity.pk),
                                     "recipient_actblue_id": "5001", "amount": "10.00", "paid_at": when})
     print(json.dumps({"connection_id": connection.pk}))
 

@@ -111,13 +111,13 @@ def stop(proc: subprocess.Popen) -> None:
 def make_connection(host: str, *, per_minute: int):
     """An entity linked to ActBlue entity 5001 with an ActionKit connection to the sandbox, sending halted."""
     from actblue.kind import KIND
-    from actblue.services.entities import entity_link_set
+    from actblue.services.profile import actblue_identity_set
     from actionkit.sandbox import DEMO_PASSWORD, DEMO_USERNAME
     from integrations.models import Connection, Entity
     from integrations.services.connections import connection_connect
 
     entity, _ = Entity.objects.get_or_create(slug="bench", defaults={"name": "Bench PAC"})
-    entity_link_set(entity=entity, actblue_entity_id=5001)
+    actblue_identity_set(entity=entity, entity_ids=[5001])
     connection = connection_connect(entity=entity, kind=KIND, host=host,
                                     config={"username": DEMO_USERNAME, "account": "Bench", "notify_managed": False},
                                     secrets={"password": DEMO_PASSWORD}, actor=None)

@@ -22,6 +22,7 @@ urlpatterns = [
     path("e/<slug:entity_slug>/actblue/", include("actblue.urls")),
     path("e/<slug:entity_slug>/strive/activity/", include("strive.activity.urls")),
     path("hooks/actionkit/", include("strive.activity.public_urls")),
+    path("hooks/actblue/", include("actblue.public_urls")),
     path("e/<slug:entity_slug>/strive/", include("strive.urls")),
     path("", include("strive.public_urls")),
 ]

@@ -9,9 +9,9 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from integrations.ids import MAX_ID, id_from_text
 from strive import selectors
 from strive import serializers as s
-from strive.ids import MAX_ID, id_from_text
 from strive.models import Group, Member
 from strive.services.groups import group_add_member, group_create
 from strive.services.members import MemberInput, MemberInvalid, member_update, member_upsert

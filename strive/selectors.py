@@ -7,8 +7,8 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from actionkit import errors
+from integrations.ids import id_from_text
 from integrations.models import SyncCursor
-from strive.ids import id_from_text
 from strive.models import Group, Member, ScannedUser
 from strive.phones import phone_to_e164
 

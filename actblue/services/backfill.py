@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from actblue.kind import CONFIG_NOTIFY_MANAGED
 from actblue.mapping import KIND_CANCELLATION, KIND_CONTRIBUTION, KIND_REFUND, delivery_key
-from actblue.models import Cancellation, Form, LineItem, Refund, lineitems_for_connection_q
+from actblue.models import ActBlueProfile, Cancellation, LineItem, Refund, lineitems_for_connection_q
 from integrations.models import Backfill, Delivery
 from integrations.registry import BackfillChunk
 
@@ -34,12 +34,9 @@ def _day_start(text: str) -> datetime:
 
 def lineitem_scope(backfill: Backfill) -> Q:
     connection, params = backfill.connection, backfill.params or {}
-    notify_managed = bool(connection.config.get(CONFIG_NOTIFY_MANAGED))
-    managed = None
-    if notify_managed:
-        managed = list(Form.objects.filter(Q(managing_entity_id=connection.entity_id) | Q(
-            managing_entity__isnull=True, owner_id=connection.entity_id)).values_list("id", flat=True))
-    q = lineitems_for_connection_q(entity_id=connection.entity_id, notify_managed=notify_managed, managed_form_ids=managed)
+    profile = ActBlueProfile.objects.filter(entity_id=connection.entity_id).first()
+    q = lineitems_for_connection_q(entity_id=connection.entity_id, own_ids=profile.own_ids if profile else set(),
+                                   notify_managed=bool(connection.config.get(CONFIG_NOTIFY_MANAGED)))
     if params.get("date_from"):
         q &= Q(paid_at__gte=_day_start(params["date_from"]))
     if params.get("date_to"):

@@ -15,6 +15,7 @@ from rest_framework.exceptions import ValidationError
 
 from actblue import serializers as s
 from actblue.services.ledger import LedgerConflict, cancellation_record_by_order, contribution_record, refund_record
+from integrations.ids import id_from_text
 from integrations.models import Entity
 
 EASTERN = ZoneInfo("America/New_York")
@@ -64,6 +65,12 @@ def _flag(row: dict, column: str) -> bool:
     return (row.get(column) or "").strip().lower() in ("t", "true", "1", "yes")
 
 
+def _sequence(recurrence_number: str) -> int:
+    """ActBlue's 1-based "Recurrence Number" as the webhook's 0-based sequence; anything unreadable is the first."""
+    number = id_from_text(recurrence_number)
+    return number - 1 if number and number <= 10000 else 0
+
+
 def row_to_notification(row: dict, *, kind: str) -> dict:
     """One export row in the webhook shape (unparsed values; the serializer validates them)."""
     get = lambda column: (row.get(column) or "").strip()  # noqa: E731 - a local shorthand reads best here.
@@ -81,8 +88,7 @@ def row_to_notification(row: dict, *, kind: str) -> dict:
                          "isRecurring": bool(months and months != "1"), "isMobile": _flag(row, "Mobile"),
                          "withExpressLane": _flag(row, "ActBlue Express Lane"), "isExpress": _flag(row, "ActBlue Express Lane"),
                          "expressSignup": _flag(row, "New Express Signup"), "isPaypal": get("Card Type").lower() == "paypal"},
-        "lineitems": [{"lineitemId": get("Lineitem ID"), "sequence": int(get("Recurrence Number") or 1) - 1 if get(
-            "Recurrence Number").isdigit() else 0, "entityId": get("Recipient ID"),
+        "lineitems": [{"lineitemId": get("Lineitem ID"), "sequence": _sequence(get("Recurrence Number")), "entityId": get("Recipient ID"),
             "committeeName": get("Recipient Committee") or get("Recipient"), "fecId": get("Recipient Gov ID"),
             "amount": get("Amount"), "paidAt": paid, "paymentId": get("Payment ID") or None}],
         "form": {"name": get("Fundraising Page"), "kind": "page", "managingEntityName": get("Managed Entity Name")},

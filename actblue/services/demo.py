@@ -6,15 +6,15 @@ credentials are not verified here."""
 from datetime import UTC, datetime, timedelta
 
 from actblue.kind import CONFIG_ACCOUNT, CONFIG_NOTIFY_MANAGED, CONFIG_USERNAME, DEFAULT_ACCOUNT, KIND
-from actblue.services.entities import entity_link_set
 from actblue.services.ledger import cancellation_record, contribution_record, refund_record
+from actblue.services.profile import actblue_identity_set
 from actionkit.sandbox import DEMO_PASSWORD, DEMO_USERNAME
 from integrations.models import Connection, Entity
 from integrations.services.connections import connection_connect
 
 DEMO_ACTBLUE_ID = 10001
-PARTNER_ACTBLUE_ID = 10002
-PARTNER_SLUG = "partner-committee"
+PARTNER_ACTBLUE_ID = 10002  # A committee the demo organization raises money for on tandem and managed forms.
+PARTNER_NAME = "Partner Committee"
 START = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)
 DONORS = [("Mary", "Smith"), ("Luis", "Ortega"), ("Amina", "Diallo"), ("Chen", "Wei"), ("Ruth", "Baker"),
           ("Omar", "Haddad"), ("Grace", "Kim"), ("Tom", "Novak")]
@@ -49,11 +49,9 @@ def _connection_ensure(entity: Entity, sandbox_host: str) -> None:
 
 
 def seed_demo(*, entity: Entity, sandbox_host: str, app_url: str = "", stdout=None) -> None:
-    partner, _ = Entity.objects.get_or_create(slug=PARTNER_SLUG, defaults={"name": "Partner Committee"})
-    entity_link_set(entity=entity, actblue_entity_id=DEMO_ACTBLUE_ID, committee_name=entity.name)
-    entity_link_set(entity=partner, actblue_entity_id=PARTNER_ACTBLUE_ID, committee_name=partner.name)
+    actblue_identity_set(entity=entity, entity_ids=[DEMO_ACTBLUE_ID], committee_name=entity.name)
     _connection_ensure(entity, sandbox_host)
-    own, partner_item = (DEMO_ACTBLUE_ID, entity.name, "25.00"), (PARTNER_ACTBLUE_ID, partner.name, "15.00")
+    own, partner_item = (DEMO_ACTBLUE_ID, entity.name, "25.00"), (PARTNER_ACTBLUE_ID, PARTNER_NAME, "15.00")
     for n in range(24):
         if n % 4 == 3:  # Tandem: one gift split between us and the partner.
             contribution_record(entity=entity, data=_body(n, form="demo-tandem", items=[own, partner_item]))

@@ -3,21 +3,24 @@
 Input is the validated webhook shape (actblue.serializers): {"donor", "contribution", "lineitems", "form"} with
 datetimes already parsed. Every function is idempotent: ActBlue's lineitemId (and orderNumber + cancelledAt for
 cancellations) decide whether a record exists, so the same notification twice is one record and one delivery.
+Every lookup is inside the recording tenant's ledger: another tenant's numbers are invisible here, so a body can
+neither reach nor reveal them, and no body creates an Entity.
 """
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db import transaction
 
-from actblue.models import Cancellation, Contribution, Form, LineItem, Refund
+from actblue.models import ActBlueProfile, Cancellation, Contribution, Form, LineItem, Refund
 from actblue.services import outbox
-from actblue.services.entities import own_link_learn, recipient_entity
+from actblue.services.profile import own_ids_learn, profile_ensure
 from integrations.models import Entity
 
 
 class LedgerConflict(ValueError):
-    """The notification names a record that belongs to another entity, or contradicts what is stored."""
+    """The notification contradicts what this tenant's ledger already holds."""
 
 
 @dataclass
@@ -50,52 +53,70 @@ def _contribution_defaults(entity: Entity, data: dict, form: Form | None) -> dic
     return values
 
 
-def _form_ensure(entity: Entity, data: dict, recipients: set[int]) -> Form | None:
+def _manages(profile: ActBlueProfile, form_data: dict, recipients: set[int]) -> bool:
+    own_name = (profile.committee_name or "").strip().casefold()
+    names = {(form_data.get(key) or "").strip().casefold() for key in ("managingEntityName", "managingEntityCommitteeName")}
+    return bool(recipients - profile.own_ids) or bool(own_name and own_name in names)
+
+
+def _form_ensure(entity: Entity, profile: ActBlueProfile, data: dict, recipients: set[int]) -> Form | None:
     name = (data.get("form") or {}).get("name") or data["contribution"].get("contributionForm")
     if not name:
         return None
     form_data = data.get("form") or {}
-    # A form whose line items go to others is run on their behalf: the posting entity manages it (tandem/managed).
-    manager = entity if recipients - {entity.pk} else None
-    form, _ = Form.objects.get_or_create(name=name, defaults={
-        "owner": entity, "managing_entity": manager, "kind": form_data.get("kind") or "page",
-        "managing_entity_name": form_data.get("managingEntityName") or "", "owner_email": form_data.get("ownerEmail") or ""})
-    if entity.pk not in {form.owner_id, form.managing_entity_id} and entity.pk not in recipients:
-        raise LedgerConflict(f"The form '{name}' belongs to another entity.")
+    managed = _manages(profile, form_data, recipients)
+    form, created = Form.objects.get_or_create(entity=entity, name=name, defaults={
+        "managed": managed, "kind": form_data.get("kind") or "page",
+        "managing_entity_name": form_data.get("managingEntityName") or "",
+        "managing_entity_committee_name": form_data.get("managingEntityCommitteeName") or "",
+        "owner_email": form_data.get("ownerEmail") or ""})
+    if managed and not form.managed:  # A later gift showed the form is run for others too.
+        Form.objects.filter(pk=form.pk).update(managed=True)
+        form.managed = True
     return form
 
 
-def _contribution_ensure(entity: Entity, data: dict) -> tuple[Contribution, list[tuple[dict, Entity]]]:
-    own_link_learn(entity=entity, line_items=data["lineitems"])
-    items = [(item, recipient_entity(actblue_entity_id=item["entityId"], committee_name=item.get("committeeName") or ""))
-             for item in data["lineitems"]]
-    form = _form_ensure(entity, data, {recipient.pk for _, recipient in items})
-    contribution, created = Contribution.objects.get_or_create(
-        order_number=data["contribution"]["orderNumber"], defaults=_contribution_defaults(entity, data, form))
-    if not created and contribution.entity_id != entity.pk and entity.pk not in {r.pk for _, r in items}:
-        raise LedgerConflict(f"Order {contribution.order_number} belongs to another entity.")
-    return contribution, items
+def _contribution_ensure(entity: Entity, data: dict) -> Contribution:
+    profile = ActBlueProfile.objects.filter(entity=entity).first() or profile_ensure(entity=entity)
+    if not profile.entity_ids:
+        # Locked only while learning, so concurrent first notifications learn the id once and later ones never wait.
+        profile = ActBlueProfile.objects.select_for_update().get(pk=profile.pk)
+        profile.entity = entity
+        own_ids_learn(profile=profile, line_items=data["lineitems"])
+    form = _form_ensure(entity, profile, data, {item["entityId"] for item in data["lineitems"]})
+    contribution, _ = Contribution.objects.get_or_create(
+        entity=entity, order_number=data["contribution"]["orderNumber"], defaults=_contribution_defaults(entity, data, form))
+    return contribution
 
 
-def _line_item_ensure(contribution: Contribution, item: dict, recipient: Entity) -> tuple[LineItem, bool]:
-    line_item, created = LineItem.objects.get_or_create(lineitem_id=item["lineitemId"], defaults={
+def _line_item_ensure(contribution: Contribution, item: dict) -> tuple[LineItem, bool]:
+    line_item, created = LineItem.objects.get_or_create(entity_id=contribution.entity_id, lineitem_id=item["lineitemId"],
+                                                        defaults={
         "contribution": contribution, "form": contribution.form, "sequence": item.get("sequence") or 0,
-        "recipient": recipient, "recipient_actblue_id": item["entityId"],
-        "committee_name": item.get("committeeName") or "", "fec_id": item.get("fecId") or "",
-        "amount": item["amount"], "paid_at": item["paidAt"], "payment_id": item.get("paymentId")})
+        "recipient_actblue_id": item["entityId"], "committee_name": item.get("committeeName") or "",
+        "fec_id": item.get("fecId") or "", "amount": item["amount"], "paid_at": item["paidAt"],
+        "payment_id": item.get("paymentId")})
+    if created:
+        return line_item, True
+    # Only the tenant's own ledger is consulted, so naming what is stored tells the sender nothing new.
     if line_item.contribution_id != contribution.pk:
-        raise LedgerConflict(f"Line item {line_item.lineitem_id} belongs to order {line_item.contribution.order_number}.")
-    return line_item, created
+        raise LedgerConflict(f"Line item {line_item.lineitem_id} is already recorded on order "
+                             f"{line_item.contribution.order_number}, not {contribution.order_number}.")
+    if line_item.amount != Decimal(str(item["amount"])) or line_item.recipient_actblue_id != int(item["entityId"]):
+        raise LedgerConflict(f"Line item {line_item.lineitem_id} is already recorded as {line_item.amount} to entity "
+                             f"{line_item.recipient_actblue_id}; this body says {item['amount']} to entity "
+                             f"{item['entityId']}. A recorded line item never changes: a refund is its own notification.")
+    return line_item, False
 
 
-def _line_items_ensure(contribution: Contribution, items: list[tuple[dict, Entity]]) -> Iterator[tuple[dict, LineItem, bool]]:
+def _line_items_ensure(contribution: Contribution, items: list[dict]) -> Iterator[tuple[dict, LineItem, bool]]:
     """Yield (item, line item, created) for each item; a new line item gets its outbox rows before it is yielded.
 
     A generator, so a caller's own per-item rows (refunds) interleave with the line items' as they always have.
     Callers must consume it to the end.
     """
-    for item, recipient in items:
-        line_item, created = _line_item_ensure(contribution, item, recipient)
+    for item in items:
+        line_item, created = _line_item_ensure(contribution, item)
         if created:
             outbox.contribution_enqueue(line_item=line_item)
         yield item, line_item, created
@@ -104,7 +125,7 @@ def _line_items_ensure(contribution: Contribution, items: list[tuple[dict, Entit
 @transaction.atomic
 def contribution_record(*, entity: Entity, data: dict) -> RecordResult:
     """Record a contribution notification; each new line item gets its outbox rows in this transaction."""
-    contribution, items = _contribution_ensure(entity, data)
+    contribution, items = _contribution_ensure(entity, data), data["lineitems"]
     result = RecordResult(contribution)
     for _, line_item, created in _line_items_ensure(contribution, items):
         (result.created if created else result.existing).append(line_item)
@@ -114,7 +135,7 @@ def contribution_record(*, entity: Entity, data: dict) -> RecordResult:
 @transaction.atomic
 def refund_record(*, entity: Entity, data: dict) -> RecordResult:
     """Record refunds of line items; an unknown line item is recorded from the same body first, so nothing is lost."""
-    contribution, items = _contribution_ensure(entity, data)
+    contribution, items = _contribution_ensure(entity, data), data["lineitems"]
     result = RecordResult(contribution)
     for item, line_item, _ in _line_items_ensure(contribution, items):
         refunded_at = item.get("refundedAt") or data["contribution"].get("refundedAt")
@@ -129,7 +150,7 @@ def refund_record(*, entity: Entity, data: dict) -> RecordResult:
 @transaction.atomic
 def cancellation_record(*, entity: Entity, data: dict) -> RecordResult:
     """Record a recurring cancellation, keyed by order number and cancelledAt."""
-    contribution, items = _contribution_ensure(entity, data)
+    contribution, items = _contribution_ensure(entity, data), data["lineitems"]
     result = RecordResult(contribution)
     list(_line_items_ensure(contribution, items))
     contribution_values = data["contribution"]
@@ -160,11 +181,9 @@ def notification_kind(data: dict) -> str:
 def cancellation_record_by_order(*, entity: Entity, order_number: str, cancelled_at, recur_completed=None,
                                  recur_pledged=None) -> RecordResult:
     """A cancellation from the cancelled-recurring CSV, which has no line item: the order must be recorded already."""
-    contribution = Contribution.objects.filter(order_number=order_number).first()
+    contribution = Contribution.objects.filter(entity=entity, order_number=order_number).first()
     if contribution is None:
         raise LedgerConflict(f"Unknown Receipt ID {order_number}; import the paid contributions export first.")
-    if contribution.entity_id != entity.pk and not contribution.line_items.filter(recipient=entity).exists():
-        raise LedgerConflict(f"Order {order_number} belongs to another entity.")
     cancellation, created = Cancellation.objects.get_or_create(
         contribution=contribution, cancelled_at=cancelled_at,
         defaults={"recur_completed": recur_completed, "recur_pledged": recur_pledged})

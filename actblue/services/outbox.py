@@ -1,29 +1,33 @@
 """Which connections receive an event, and the outbox rows for it (keys: actblue.mapping.delivery_key).
 
-Called inside the transaction that records the event. A connection of the line item's recipient always gets
-it; the connection of the form's manager gets it too when "Notify for All Managed Pages" is on. Disconnected
-connections get rows as well: they wait in the ledger and go out after a reconnect, so nothing is lost.
+Called inside the transaction that records the event. Only the recording tenant's own connection is ever a
+candidate: it gets line items to the tenant's own ActBlue entity ids, and, with "Notify for All Managed Pages",
+every line item on forms the tenant manages. A disconnected connection gets rows as well: they wait in the
+ledger and go out after a reconnect, so nothing is lost.
 """
 
 from actblue.kind import CONFIG_NOTIFY_MANAGED, KIND
 from actblue.mapping import KIND_CANCELLATION, KIND_CONTRIBUTION, KIND_REFUND, delivery_key
-from actblue.models import Cancellation, LineItem, Refund
+from actblue.models import ActBlueProfile, Cancellation, LineItem, Refund
 from integrations.models import Connection, Delivery
 from integrations.services.deliveries import delivery_enqueue
 
 
-def connection_receives(connection: Connection, line_item: LineItem, manager_id: int | None) -> bool:
-    if connection.entity_id == line_item.recipient_id:
+def connection_receives(connection: Connection, line_item: LineItem, own_ids: set[int]) -> bool:
+    if connection.entity_id != line_item.entity_id:
+        return False  # Never: a tenant's ledger goes only to the tenant's own ActionKit.
+    if line_item.recipient_actblue_id in own_ids:
         return True
-    return bool(connection.config.get(CONFIG_NOTIFY_MANAGED)) and connection.entity_id == manager_id
+    form = line_item.form
+    return bool(connection.config.get(CONFIG_NOTIFY_MANAGED)) and form is not None and form.managed
 
 
 def connections_for(line_item: LineItem) -> list[Connection]:
-    form = line_item.form
-    manager_id = form.manager_id if form else None
-    entity_ids = {line_item.recipient_id, *([manager_id] if manager_id else [])}
-    candidates = Connection.objects.select_related("entity").filter(kind=KIND, entity_id__in=entity_ids)
-    return [c for c in candidates if connection_receives(c, line_item, manager_id)]
+    """The recording tenant's connection, when it receives this line item; no other tenant's connection is read."""
+    profile = ActBlueProfile.objects.filter(entity_id=line_item.entity_id).only("entity_ids").first()
+    own_ids = profile.own_ids if profile else set()
+    candidates = Connection.objects.select_related("entity").filter(kind=KIND, entity_id=line_item.entity_id)
+    return [c for c in candidates if connection_receives(c, line_item, own_ids)]
 
 
 def contribution_enqueue(*, line_item: LineItem) -> list[Delivery]:

@@ -28,6 +28,16 @@
   }
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-progress-url]").forEach(poll);
+    // Copy buttons: data-copy="#id" copies that element's text, and says so on the button for a moment.
+    document.querySelectorAll("[data-copy]").forEach(function (btn) {
+      btn.addEventListener("click", function () {
+        var target = document.querySelector(btn.getAttribute("data-copy"));
+        if (!target || !navigator.clipboard) return;
+        navigator.clipboard.writeText(target.textContent.trim()).then(function () {
+          var label = btn.textContent; btn.textContent = "Copied"; setTimeout(function () { btn.textContent = label; }, 1500);
+        });
+      });
+    });
     // Confirmation for destructive buttons, without inline script (the CSP forbids it).
     document.querySelectorAll("[data-confirm]").forEach(function (btn) {
       btn.addEventListener("click", function (ev) { if (!window.confirm(btn.getAttribute("data-confirm"))) ev.preventDefault(); });

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from strive.ids import id_from_text, id_in_range
+from integrations.ids import id_from_text, id_in_range
 
 MERGE_FIELD = re.compile(r"{{\s*([a-z_][a-z0-9_]*)\s*}}")
 MAX_FIELD_VALUE = 2000  # Characters kept per actionfield value; AK stores TEXT but our search needs no more.

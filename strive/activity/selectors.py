@@ -2,9 +2,9 @@
 
 from django.db.models import Count, Q, QuerySet
 
+from integrations.ids import id_from_text
 from integrations.models import Connection, Entity
 from strive.activity.models import Action, ActionFieldGroup, ActionFieldName, OutboxMessage, Page, Usergroup
-from strive.ids import id_from_text
 
 PAGE_SIZE = 50
 KIND = "strive_actionkit"

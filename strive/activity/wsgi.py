@@ -21,8 +21,8 @@ from django.conf import settings
 from django.db import DatabaseError, connections
 from django.db import connection as db_connection
 
+from integrations.ids import id_from_text
 from strive.activity.views.hooks import FORM, JSON, MAX_BODY_BYTES, body_from_bytes, page_hook_answer
-from strive.ids import id_from_text
 
 logger = logging.getLogger(__name__)
 HOOK_PATH = re.compile(r"/hooks/actionkit/pages/(?P<connection_id>[0-9]+)/(?P<token>[^/]+)/")

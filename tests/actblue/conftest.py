@@ -3,7 +3,7 @@ from dataclasses import dataclass
 import pytest
 
 from actblue.kind import CONFIG_ACCOUNT, CONFIG_NOTIFY_MANAGED, CONFIG_USERNAME, KIND
-from actblue.services.entities import entity_link_set
+from actblue.services.profile import actblue_identity_set
 from actionkit import factory
 from integrations.models import Connection
 from integrations.services.connections import connection_connect
@@ -44,6 +44,6 @@ def connect(entity, *, notify_managed=False, host="ak.example.org", account="Def
 
 @pytest.fixture
 def world(cast, fake_ak) -> World:
-    entity_link_set(entity=cast.entity_a, actblue_entity_id=ENTITY_A_ID)
-    entity_link_set(entity=cast.entity_b, actblue_entity_id=ENTITY_B_ID)
+    actblue_identity_set(entity=cast.entity_a, entity_ids=[ENTITY_A_ID])
+    actblue_identity_set(entity=cast.entity_b, entity_ids=[ENTITY_B_ID])
     return World(cast, connect(cast.entity_a))

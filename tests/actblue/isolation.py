@@ -9,4 +9,6 @@ URLS = {
     "actblue:backfill-cancel": lambda cast: {"backfill_id": 1},
     "actblue:contributions": lambda cast: {},
     "actblue:import": lambda cast: {},
+    "actblue:identity": lambda cast: {},
+    "actblue:webhook-credentials": lambda cast: {},
 }

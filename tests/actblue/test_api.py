@@ -85,13 +85,30 @@ def test_it_needs_an_api_key():
     assert response.status_code == 401
 
 
-def test_it_answers_409_for_another_entitys_order(api, world):
+def test_another_tenants_order_number_is_a_new_record_in_the_senders_own_ledger(api, world):
     post(api, "contributions", payloads.contribution())
     _, key_b = api_credential_create(entity=world.cast.entity_b, name="relay", actor=None)
     other = APIClient()
     other.credentials(HTTP_AUTHORIZATION=f"Bearer {key_b}")
     response = post(other, "contributions", payloads.contribution(recipients=(payloads.ENTITY_A_ID,)))
-    assert response.status_code == 409 and "another entity" in response.json()["detail"]
+    assert response.status_code == 201 and "entity" not in response.json().get("detail", "")
+    assert LineItem.objects.filter(entity=world.cast.entity_b).count() == 1
+    assert LineItem.objects.filter(entity=world.cast.entity_a).count() == 1
+
+
+def test_it_answers_409_when_a_replayed_line_item_changed_its_amount(api, world):
+    assert post(api, "contributions", payloads.contribution()).status_code == 201
+    changed = payloads.contribution()
+    changed["lineitems"][0]["amount"] = "30.00"
+    response = post(api, "contributions", changed)
+    assert response.status_code == 409 and "already recorded as 25.00" in response.json()["detail"]
+
+
+def test_it_refuses_non_ascii_digits_in_recurring_duration_with_a_400(api, world):
+    body = payloads.contribution()
+    body["contribution"]["recurringDuration"] = "²"
+    response = post(api, "contributions", body)
+    assert response.status_code == 400 and "recurringDuration" in response.json()["errors"]["contribution"]
 
 
 def test_it_documents_the_endpoints(client):

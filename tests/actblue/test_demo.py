@@ -26,8 +26,10 @@ def test_it_seeds_once_and_is_idempotent():
     assert (connection.host, connection.config["username"], connection.config["account"]) == (
         "127.0.0.1:8001", "demo-staff", "Default ActBlue")
     assert connection.secrets == {"password": "demo-staff-password"}
-    assert Form.objects.filter(managing_entity=demo).exists()  # Tandem and managed forms.
-    assert LineItem.objects.exclude(recipient=demo).exists() and Refund.objects.count() == 2
+    assert Form.objects.filter(entity=demo, managed=True).exists()  # Tandem and managed forms.
+    assert LineItem.objects.exclude(recipient_actblue_id=10001).exists() and Refund.objects.count() == 2
+    assert set(LineItem.objects.values_list("entity__slug", flat=True)) == {"demo-pac"}  # No entity but the demo's.
+    assert list(Entity.objects.values_list("slug", flat=True)) == ["demo-pac"]
     assert Cancellation.objects.count() == 1 and Delivery.objects.filter(connection=connection).exists()
 
 

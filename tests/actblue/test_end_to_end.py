@@ -11,8 +11,8 @@ import pytest
 from actblue.kind import CONFIG_NOTIFY_MANAGED
 from actblue.models import LineItem
 from actblue.services.connecting import actionkit_connect, actionkit_disconnect, managed_forms_set
-from actblue.services.entities import entity_link_set
 from actblue.services.ledger import RECORDERS
+from actblue.services.profile import actblue_identity_set
 from integrations.models import Backfill, Connection, Delivery
 from integrations.services.backfills import backfill_start
 from integrations.services.deliveries import deliveries_sweep
@@ -27,8 +27,8 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]
 @pytest.fixture
 def e2e(cast, ak_sandbox, celery_worker):
     ak_sandbox.reset()
-    entity_link_set(entity=cast.entity_a, actblue_entity_id=ENTITY_A_ID)
-    entity_link_set(entity=cast.entity_b, actblue_entity_id=ENTITY_B_ID)
+    actblue_identity_set(entity=cast.entity_a, entity_ids=[ENTITY_A_ID])
+    actblue_identity_set(entity=cast.entity_b, entity_ids=[ENTITY_B_ID])
     return cast
 
 
@@ -173,3 +173,30 @@ def test_backfill_in_both_modes(e2e, ak_sandbox, celery_worker, subscribe):
     stats = ak_sandbox.stats()
     assert stats["orders"] == 4 and stats["duplicates_prevented"] == 4  # Resent, and ActionKit kept one order each.
     assert LineItem.objects.count() == 4 and not Connection.objects.get(pk=connection.pk).config.get(CONFIG_NOTIFY_MANAGED)
+
+
+def test_actblue_webhooks_with_basic_auth_reach_actionkit(e2e, ak_sandbox, celery_worker, live_server):
+    """ActBlue's side as its dashboard sets it up: our URL, username and password, over real HTTP."""
+    import requests
+
+    from actblue.services.profile import webhook_credentials_create
+
+    celery_worker(queues="deliveries")
+    connection = connect_a(e2e, ak_sandbox)
+    profile, password = webhook_credentials_create(entity=e2e.entity_a, actor=e2e.alice)
+    url = f"{live_server.url}/hooks/actblue/{profile.webhook_token}/"
+    with requests.Session() as actblue:
+        refused = actblue.post(url, json=payloads.contribution(lineitem_id=111, order="AB111"),
+                               auth=(profile.webhook_username, "not-the-password"), timeout=10)
+        assert refused.status_code == 401 and refused.headers["WWW-Authenticate"].startswith("Basic")
+        actblue.auth = (profile.webhook_username, password)
+        bodies = [payloads.contribution(lineitem_id=111, order="AB111", recurring=True),
+                  payloads.contribution(lineitem_id=111, order="AB111", recurring=True),  # ActBlue resends.
+                  payloads.refund(lineitem_id=111, order="AB111", recurring=True),
+                  payloads.cancellation(lineitem_id=111, order="AB111")]
+        assert [actblue.post(url, json=body, timeout=10).status_code for body in bodies] == [201, 200, 201, 201]
+    wait_until(lambda: all_delivered(connection, 3), timeout=60, message="three notifications from the webhook")
+    assert orders(ak_sandbox) == {"ab-111": "reversed"}
+    recurring = [r for r in ak_sandbox.recurring() if r["account"] == "Entity A"]
+    assert [(r["recurring_id"], r["status"]) for r in recurring] == [("AB111", "canceled_by_admin")]
+    assert ak_sandbox.stats()["duplicates_prevented"] == 0

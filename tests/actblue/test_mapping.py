@@ -10,7 +10,8 @@ import pytest
 from actblue import mapping
 
 EASTERN = ZoneInfo("America/New_York")
-FORM = NS(name="spring-appeal", kind="page", owner_email="", managing_entity_name="Example PAC")
+FORM = NS(name="spring-appeal", kind="page", owner_email="", managing_entity_name="Example PAC",
+          managing_entity_committee_name="Example PAC Committee")
 CONTRIBUTION = NS(
     donor_first_name="Mary", donor_last_name="Smith", donor_addr1="12 Main St", donor_city="Richmond", donor_state="CA",
     donor_zip="94801", donor_country="United States", donor_email="mary@example.com", donor_phone="5105550123",
@@ -35,7 +36,8 @@ CASES = [
       "contribution.isExpress": True, "contribution.customFields": [{"label": "Q", "answer": "A"}],
       "lineitems.0.amount": "25.00", "lineitems.0.paidAt": "2023-06-07T19:49:33+00:00", "lineitems.0.entityId": 5001,
       "lineitems.0.lineitemId": 123456789, "donor.email": "mary@example.com", "donor.isEligibleForExpressLane": True,
-      "donor.employerData.occupation": "Retired", "form.name": "spring-appeal", "lineitems.len": 1}),
+      "donor.employerData.occupation": "Retired", "form.name": "spring-appeal", "lineitems.len": 1,
+      "form.managingEntityName": "Example PAC", "form.managingEntityCommitteeName": "Example PAC Committee"}),
     ("tandem-partner-line-item", lambda: mapping.lineitem_to_notification(CONTRIBUTION, PARTNER_ITEM, FORM),
      {"lineitems.0.entityId": 5002, "lineitems.0.committeeName": "Partner", "lineitems.0.amount": "15.50",
       "lineitems.0.fecId": None, "lineitems.len": 1, "contribution.orderNumber": "AB123456789"}),

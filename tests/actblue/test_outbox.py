@@ -45,19 +45,21 @@ def test_it_keeps_other_recipients_line_items_out_unless_managed_forms_is_on(wor
     conn_b = world.connect_b()
     record(world.cast.entity_a, payloads.contribution(recipients=(ENTITY_A_ID, ENTITY_B_ID), form="tandem"))
     assert keys(world.connection_a) == ["actblue:contribution:123456789"]
-    assert keys(conn_b) == ["actblue:contribution:123456790"]  # The partner's own line item reaches its ActionKit.
+    assert keys(conn_b) == []  # B's share is in A's ledger only: A's body never reaches B's ActionKit.
     managed_forms_set(connection=world.connection_a, send=True, actor=None)
     record(world.cast.entity_a, payloads.contribution(lineitem_id=555, order="AB555", recipients=(ENTITY_A_ID, ENTITY_B_ID),
                                                       form="tandem"))
     assert keys(world.connection_a) == ["actblue:contribution:123456789", "actblue:contribution:555",
                                         "actblue:contribution:556"]
+    assert keys(conn_b) == []
 
 
 def test_it_sends_managed_form_line_items_only_to_the_manager_that_asked(world, fake_ak):
     managed_forms_set(connection=world.connection_a, send=True, actor=None)
     record(world.cast.entity_a, payloads.contribution(recipients=(ENTITY_B_ID,), form="for-partner"))
     item = LineItem.objects.get()
-    assert item.recipient == world.cast.entity_b and item.form.managing_entity == world.cast.entity_a
+    assert (item.entity, item.recipient_actblue_id, item.form.entity, item.form.managed) == (
+        world.cast.entity_a, ENTITY_B_ID, world.cast.entity_a, True)
     assert keys(world.connection_a) == ["actblue:contribution:123456789"]
 
 
@@ -88,10 +90,24 @@ def test_it_queues_for_a_disconnected_connection_and_sends_after_reconnect(world
     assert fake_ak.calls == [] and Delivery.objects.get().status == Delivery.Status.PENDING
 
 
-def test_it_rejects_another_entitys_order(world, fake_ak):
+def test_the_same_order_from_another_tenant_is_that_tenants_own_record(world, fake_ak):
+    conn_b = world.connect_b()
     record(world.cast.entity_a, payloads.contribution())
-    with pytest.raises(ledger.LedgerConflict):
-        record(world.cast.entity_b, payloads.contribution(recipients=(ENTITY_A_ID,)))
+    result = record(world.cast.entity_b, payloads.contribution(recipients=(ENTITY_A_ID,), email="forged@example.org"))
+    assert result.created and result.contribution.entity == world.cast.entity_b
+    a_row = Contribution.objects.get(entity=world.cast.entity_a)
+    assert a_row.donor_email == "mary@example.com"  # B's body changed nothing of A's.
+    assert keys(world.connection_a) == ["actblue:contribution:123456789"]
+    assert keys(conn_b) == []  # The entityId B named is A's, not B's: nothing is routed anywhere for it.
+
+
+def test_it_refuses_a_replayed_line_item_whose_amount_changed(world, fake_ak):
+    record(world.cast.entity_a, payloads.contribution())
+    changed = payloads.contribution()
+    changed["lineitems"][0]["amount"] = "99.00"
+    with pytest.raises(ledger.LedgerConflict, match="already recorded as 25.00"):
+        record(world.cast.entity_a, changed)
+    assert LineItem.objects.get().amount == 25
 
 
 OUTCOME_CASES = [
@@ -140,17 +156,17 @@ def test_it_stores_times_in_utc(world, fake_ak):
 
 
 def test_it_learns_the_posting_entitys_own_actblue_id(cast, fake_ak):
-    from actblue.models import ActBlueEntityLink
+    from actblue.models import ActBlueProfile
     from tests.actblue.conftest import connect
 
     connection = connect(cast.entity_a)
     record(cast.entity_a, payloads.contribution(recipients=(7777,)))
-    assert ActBlueEntityLink.objects.get(entity=cast.entity_a).actblue_entity_id == 7777
+    assert ActBlueProfile.objects.get(entity=cast.entity_a).entity_ids == [7777]
     assert keys(connection) == ["actblue:contribution:123456789"]
 
 
 def test_it_does_not_guess_among_several_unknown_recipients(cast, fake_ak):
-    from actblue.models import ActBlueEntityLink
+    from actblue.models import ActBlueProfile
 
     record(cast.entity_a, payloads.contribution(recipients=(7777, 8888)))
-    assert not ActBlueEntityLink.objects.filter(entity=cast.entity_a).exists()
+    assert ActBlueProfile.objects.get(entity=cast.entity_a).entity_ids == []

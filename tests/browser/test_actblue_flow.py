@@ -4,13 +4,16 @@ against the ActionKit sandbox with a real Celery worker sending. Screenshots lan
 import re
 
 import pytest
+import requests
 from django.urls import reverse
 
-from actblue.services.entities import entity_link_set
 from actblue.services.ledger import contribution_record
+from actblue.services.profile import actblue_identity_set
+from integrations.models import Delivery
 from tests.actblue import payloads
 from tests.actblue.payloads import ENTITY_A_ID, ENTITY_B_ID
 from tests.actblue.test_outbox import parsed
+from tests.plugins.worker import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -18,8 +21,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_it_walks_the_actionkit_integration(browser_page, live_server, login, shot, cast, ak_sandbox, celery_worker):
     ak_sandbox.reset()
     celery_worker(queues="deliveries,backfills")
-    entity_link_set(entity=cast.entity_a, actblue_entity_id=ENTITY_A_ID)
-    entity_link_set(entity=cast.entity_b, actblue_entity_id=ENTITY_B_ID)
+    actblue_identity_set(entity=cast.entity_a, entity_ids=[ENTITY_A_ID])
+    actblue_identity_set(entity=cast.entity_b, entity_ids=[ENTITY_B_ID])
     for n in range(3):  # History from before connecting, for the backfill.
         contribution_record(entity=cast.entity_a, data=parsed(payloads.contribution(lineitem_id=500 + n, order=f"AB50{n}")))
     page = browser_page
@@ -46,6 +49,27 @@ def test_it_walks_the_actionkit_integration(browser_page, live_server, login, sh
     assert page.get_by_text("Not sent yet.").is_visible()
     shot(page, "actblue-3-details")
 
+    # ActBlue's "add webhook" form wants a URL, a username and a password: the details page gives all three.
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    page.get_by_role("button", name="Create webhook credentials").click()
+    assert page.get_by_text("Copy the password now").is_visible()
+    password = page.locator("#webhook-password").inner_text()
+    page.locator("button[data-copy='#webhook-password']").click()
+    page.get_by_role("button", name="Copied").wait_for()
+    assert page.evaluate("navigator.clipboard.readText()") == password
+    hook_url, username = page.locator("#webhook-url").inner_text(), page.locator("#webhook-username").inner_text()
+    shot(page, "actblue-3b-webhook")
+    sent = requests.post(hook_url, json=payloads.contribution(lineitem_id=600, order="AB600"), auth=(username, password),
+                         timeout=10)
+    assert sent.status_code == 201
+    page.reload()
+    assert page.locator("[data-webhook-last]").inner_text().endswith("we answered HTTP 201")
+    assert page.locator("#webhook-password").count() == 0  # Shown once only.
+    wait_until(lambda: Delivery.objects.filter(key="actblue:contribution:600", status="succeeded").exists(), timeout=60,
+               message="the webhook's contribution delivered")
+    page.reload()
+    assert page.locator("tr[data-delivery='actblue:contribution:600']").is_visible()
+
     page.get_by_role("link", name="Settings").first.click()
     page.get_by_role("link", name="Edit").click()
     page.get_by_label("Send", exact=True).check()
@@ -62,7 +86,7 @@ def test_it_walks_the_actionkit_integration(browser_page, live_server, login, sh
     progress.locator("[data-field=status_label]").filter(has_text="Finished").wait_for(timeout=60000)
     assert progress.locator("[data-field=sent]").inner_text() == "3"
     assert progress.locator("[data-field=total]").inner_text() == "3"
-    assert {o["import_id"] for o in ak_sandbox.orders()} == {"ab-500", "ab-501", "ab-502"}
+    assert {o["import_id"] for o in ak_sandbox.orders()} == {"ab-500", "ab-501", "ab-502", "ab-600"}
     # static/js/actblue.js reloads the page once the backfill is done, showing the final state.
     page.locator("tr[data-delivery='actblue:contribution:500']").wait_for(timeout=15000)
     # Under load the reload can land after the row check, so wait for the final state instead of sampling it once.

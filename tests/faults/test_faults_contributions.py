@@ -17,7 +17,7 @@ _numbers = itertools.count(int(timezone.now().timestamp()) * 1000 + 500_000)
 @pytest.fixture
 def actblue_probe(ak_sandbox, cast, settings):
     from actblue.kind import CONFIG_ACCOUNT, CONFIG_NOTIFY_MANAGED, CONFIG_USERNAME, KIND
-    from actblue.services.entities import entity_link_set
+    from actblue.services.profile import actblue_identity_set
     from actionkit.factory import clients_clear
     from integrations.services.api_keys import api_credential_create
     from integrations.services.connections import connection_connect
@@ -26,7 +26,7 @@ def actblue_probe(ak_sandbox, cast, settings):
     ak_sandbox.reset()
     clients_clear()
     settings.ACTIONKIT_INSECURE_HOSTS = list({*settings.ACTIONKIT_INSECURE_HOSTS, ak_sandbox.host})
-    entity_link_set(entity=cast.entity_a, actblue_entity_id=ENTITY_A_ID)
+    actblue_identity_set(entity=cast.entity_a, entity_ids=[ENTITY_A_ID])
     account = "faults-contributions"
     connection = connection_connect(entity=cast.entity_a, kind=KIND, host=ak_sandbox.host, actor=None,
                                     config={CONFIG_USERNAME: ak_sandbox.username, CONFIG_ACCOUNT: account,

@@ -16,6 +16,7 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 CSRF_EXEMPT = {
     "api-schema": "read-only schema (GET)",
     "strive_activity_hooks:page-action": "ActionKit's page webhook: authenticated by the secret token in its URL",
+    "actblue-hooks:webhook": "ActBlue's webhook: HTTP Basic credentials plus the token in its URL; no session is read",
 }
 API_PREFIX = "api/v1/"  # Token-authenticated only: a session cookie never authenticates the API (tested below).
 

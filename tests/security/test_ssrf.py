@@ -88,7 +88,7 @@ def test_a_contribution_to_a_host_that_now_resolves_privately_halts_the_connecti
                                                                                    django_capture_on_commit_callbacks):
     """The real contributions pipeline: API call, ledger, outbox, the ActBlue kind's send; nothing leaves."""
     from actblue.kind import KIND
-    from actblue.services.entities import entity_link_set
+    from actblue.services.profile import actblue_identity_set
     from actionkit.factory import clients_clear
     from integrations.models import Delivery
     from integrations.services.api_keys import api_credential_create
@@ -96,7 +96,7 @@ def test_a_contribution_to_a_host_that_now_resolves_privately_halts_the_connecti
     from tests.actblue.payloads import ENTITY_A_ID, contribution
 
     clients_clear()
-    entity_link_set(entity=cast.entity_a, actblue_entity_id=ENTITY_A_ID)
+    actblue_identity_set(entity=cast.entity_a, entity_ids=[ENTITY_A_ID])
     connection = connection_connect(entity=cast.entity_a, kind=KIND, host="ak.example.org",
                                     config={"username": "staff", "account": "Default ActBlue"},
                                     secrets={"password": "pw"}, actor=None)

@@ -23,7 +23,6 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, sandbox_host, app_url="", **options):
         entity, _ = Entity.objects.get_or_create(slug=DEMO_ENTITY_SLUG, defaults={"name": "Demo PAC"})
-        Entity.objects.get_or_create(slug="partner-committee", defaults={"name": "Partner Committee"})
         user_model = get_user_model()
         user, created = user_model.objects.get_or_create(username=DEMO_USERNAME, defaults={"email": "admin@demo.example"})
         user.set_password(DEMO_PASSWORD)

@@ -18,10 +18,10 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from integrations.ids import id_in_range
 from integrations.parsers import NestedTooDeeply, json_loads
 from strive.activity.mapping import WebhookBodyError, webhook_body_to_action
 from strive.activity.services.webhooks import webhook_authenticate, webhook_store
-from strive.ids import id_in_range
 
 logger = logging.getLogger(__name__)
 MAX_BODY_BYTES = 256 * 1024  # An action with its fields is a few KB; anything this big is not one.
