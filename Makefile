@@ -5,6 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 SANDBOX_PORT ?= 8001
 STAMP := $(VENV)/.installed
+VAR_DIR ?= var
 
 .PHONY: run test install migrate demo sandbox worker beat web lint bench clean
 
@@ -42,7 +43,7 @@ worker: install
 	$(PY) -m celery -A config worker -Q deliveries,polls,backfills --concurrency 2 --loglevel INFO
 
 beat: install
-	$(PY) -m celery -A config beat --loglevel INFO --schedule $(or $(VAR_DIR),var)/celerybeat-schedule
+	$(PY) -m celery -A config beat --loglevel INFO --schedule $(VAR_DIR)/celerybeat-schedule
 
 test: install
 	$(PY) scripts/ensure_browser.py
