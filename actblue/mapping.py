@@ -2,29 +2,35 @@
 
 No ORM queries, HTTP or clock: every function reads attributes of the objects it is given, so the tables in
 tests/actblue/test_mapping.py can pass simple namespaces. One notification describes one line item, as ActBlue
-sends them. Times leave as ISO-8601 with an explicit UTC offset (reference §8: convert to UTC before AK).
+sends them. Times leave as ActBlue sends them: ISO-8601 in America/New_York with its offset ("-04:00"), the
+same instant as the ledger's UTC value. Delivery keys keep UTC, so keys written before stay the same.
 """
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+EASTERN = ZoneInfo("America/New_York")
 
 KIND_CONTRIBUTION = "contribution"
 KIND_REFUND = "refund"
 KIND_CANCELLATION = "cancellation"
+DONOR_REQUIRED = ("firstname", "lastname", "email")
 
 
-def iso(value: datetime | None) -> str | None:
-    """Aware datetime → '2023-06-07T19:49:32+00:00'; None stays None."""
+def iso(value: datetime | None, zone=EASTERN) -> str | None:
+    """Aware datetime → '2023-06-07T15:49:32-04:00' (ActBlue's Eastern time); None stays None."""
     if value is None:
         return None
     if value.tzinfo is None:
         raise ValueError("Naive datetimes are ambiguous; the ledger stores aware UTC times.")
-    return value.astimezone(UTC).replace(microsecond=0).isoformat()
+    return value.astimezone(zone).replace(microsecond=0).isoformat()
 
 
 def amount_text(value) -> str:
-    """ActBlue sends amounts as decimal strings such as "25.0"; keep cents exact."""
-    return format(Decimal(value).quantize(Decimal("0.01")), "f")
+    """ActBlue writes amounts as decimal strings with no padding: "25.0", "15.5", "10.25"; cents stay exact."""
+    text = format(Decimal(value).quantize(Decimal("0.01")), "f").rstrip("0")
+    return text + "0" if text.endswith(".") else text
 
 
 def donor_dict(contribution) -> dict:
@@ -36,8 +42,9 @@ def donor_dict(contribution) -> dict:
              "employerData": {"employer": c.donor_employer or None, "occupation": c.donor_occupation or None,
                               "employerAddr1": None, "employerCity": None, "employerState": None,
                               "employerCountry": None}}
-    # ActBlue leaves missing fields out entirely rather than sending empty strings.
-    return {key: value for key, value in donor.items() if value not in ("",)}
+    # ActBlue leaves missing optional fields out rather than sending empty strings; the ones its doc marks
+    # required (firstname, lastname, email) are always there.
+    return {key: value for key, value in donor.items() if value not in ("", None) or key in DONOR_REQUIRED}
 
 
 def recurring_duration(text: str):
@@ -103,5 +110,5 @@ def delivery_key(*, kind: str, lineitem_id: int | None = None, order_number: str
                   cancelled_at: datetime | None = None) -> str:
     """The outbox key of an event: live and backfill rows share it, so an event is sent once per connection."""
     if kind == KIND_CANCELLATION:
-        return f"actblue:cancellation:{order_number}:{iso(cancelled_at)}"
+        return f"actblue:cancellation:{order_number}:{iso(cancelled_at, UTC)}"
     return f"actblue:{kind}:{lineitem_id}"

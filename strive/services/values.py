@@ -23,17 +23,27 @@ def member_set(member: Member, mapping: Mapping, value: str) -> None:
         member.custom_fields = {**(member.custom_fields or {}), mapping.member_field: value}
 
 
+def userfield_text(value) -> str:
+    """One userfield as text. ActionKit sends a field with several values as a list; they read as "a, b", never
+    as Python's "['a', 'b']", which two-way sync would then write back as one value."""
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return ", ".join(dict.fromkeys(userfield_text(item) for item in value if item not in (None, "")))
+    return str(value)
+
+
 def ak_value(snapshot: dict, mapping: Mapping) -> str:
     if mapping.is_core:
         return str(snapshot.get(mapping.ak_field) or "")
-    return str((snapshot.get("fields") or {}).get(mapping.ak_field) or "")
+    return userfield_text((snapshot.get("fields") or {}).get(mapping.ak_field))
 
 
 def user_snapshot(user: dict) -> dict:
     """The part of an ActionKit user the sync reads: core fields and userfields."""
     fields = user.get("fields") or {}
     return {**{name: str(user.get(name) or "") for name in AK_CORE},
-            "fields": {str(k): "" if v is None else str(v) for k, v in fields.items()}}
+            "fields": {str(k): userfield_text(v) for k, v in fields.items()}}
 
 
 def opt_in_status(member: Member) -> bool | None:

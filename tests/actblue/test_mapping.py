@@ -31,15 +31,15 @@ CANCEL = NS(cancelled_at=datetime(2023, 6, 20, 11, 2, 47, tzinfo=EASTERN), recur
 
 CASES = [
     ("contribution", lambda: mapping.lineitem_to_notification(CONTRIBUTION, OWN_ITEM, FORM),
-     {"contribution.createdAt": "2023-06-07T19:49:32+00:00", "contribution.orderNumber": "AB123456789",
+     {"contribution.createdAt": "2023-06-07T15:49:32-04:00", "contribution.orderNumber": "AB123456789",
       "contribution.contributionForm": "spring-appeal", "contribution.recurringDuration": 1,
       "contribution.isExpress": True, "contribution.customFields": [{"label": "Q", "answer": "A"}],
-      "lineitems.0.amount": "25.00", "lineitems.0.paidAt": "2023-06-07T19:49:33+00:00", "lineitems.0.entityId": 5001,
+      "lineitems.0.amount": "25.0", "lineitems.0.paidAt": "2023-06-07T15:49:33-04:00", "lineitems.0.entityId": 5001,
       "lineitems.0.lineitemId": 123456789, "donor.email": "mary@example.com", "donor.isEligibleForExpressLane": True,
       "donor.employerData.occupation": "Retired", "form.name": "spring-appeal", "lineitems.len": 1,
       "form.managingEntityName": "Example PAC", "form.managingEntityCommitteeName": "Example PAC Committee"}),
     ("tandem-partner-line-item", lambda: mapping.lineitem_to_notification(CONTRIBUTION, PARTNER_ITEM, FORM),
-     {"lineitems.0.entityId": 5002, "lineitems.0.committeeName": "Partner", "lineitems.0.amount": "15.50",
+     {"lineitems.0.entityId": 5002, "lineitems.0.committeeName": "Partner", "lineitems.0.amount": "15.5",
       "lineitems.0.fecId": None, "lineitems.len": 1, "contribution.orderNumber": "AB123456789"}),
     ("tandem-own-line-item-same-order", lambda: mapping.lineitem_to_notification(CONTRIBUTION, OWN_ITEM, FORM),
      {"lineitems.0.entityId": 5001, "lineitems.0.lineitemId": 123456789}),
@@ -47,12 +47,12 @@ CASES = [
      {"contribution.recurringPeriod": "monthly", "contribution.recurringDuration": "infinite",
       "contribution.isRecurring": True}),
     ("refund", lambda: mapping.refund_to_notification(CONTRIBUTION, OWN_ITEM, FORM, REFUND),
-     {"lineitems.0.refundedAt": "2023-06-12T14:03:11+00:00", "contribution.refundedAt": "2023-06-12T14:03:11+00:00",
+     {"lineitems.0.refundedAt": "2023-06-12T10:03:11-04:00", "contribution.refundedAt": "2023-06-12T10:03:11-04:00",
       "lineitems.0.disbursedAt": None, "contribution.cancelledAt": "<absent>"}),
     ("tandem-refund-partner", lambda: mapping.refund_to_notification(CONTRIBUTION, PARTNER_ITEM, FORM, REFUND),
-     {"lineitems.0.entityId": 5002, "lineitems.0.refundedAt": "2023-06-12T14:03:11+00:00"}),
+     {"lineitems.0.entityId": 5002, "lineitems.0.refundedAt": "2023-06-12T10:03:11-04:00"}),
     ("cancellation", lambda: mapping.cancellation_to_notification(RECURRING, OWN_ITEM, FORM, CANCEL),
-     {"contribution.cancelledAt": "2023-06-20T15:02:47+00:00", "contribution.recurCompleted": 6,
+     {"contribution.cancelledAt": "2023-06-20T11:02:47-04:00", "contribution.recurCompleted": 6,
       "contribution.recurPledged": 12, "lineitems.0.refundedAt": "<absent>"}),
     ("no-form", lambda: mapping.lineitem_to_notification(CONTRIBUTION, OWN_ITEM, None),
      {"form": "<absent>", "contribution.contributionForm": ""}),
@@ -94,3 +94,16 @@ def test_it_builds_delivery_keys(given, expected):
 def test_it_refuses_naive_times():
     with pytest.raises(ValueError):
         mapping.iso(datetime(2023, 1, 1))
+
+
+@pytest.mark.parametrize("value, text", [("25", "25.0"), ("15.5", "15.5"), ("10.25", "10.25"), ("0.10", "0.1"),
+                                         ("100.00", "100.0"), ("0", "0.0")])
+def test_amounts_are_written_as_actblue_writes_them(value, text):
+    assert mapping.amount_text(Decimal(value)) == text
+
+
+def test_required_donor_keys_stay_even_when_empty():
+    nameless = NS(**{**vars(CONTRIBUTION), "donor_first_name": "", "donor_email": "", "donor_phone": "", "donor_city": ""})
+    donor = mapping.donor_dict(nameless)
+    assert (donor["firstname"], donor["email"]) == ("", "")
+    assert "phone" not in donor and "city" not in donor
