@@ -6,10 +6,10 @@ class ActBlueConfig(AppConfig):
     verbose_name = "Contributions → ActionKit"
 
     def ready(self):
+        from actblue.demo import seed_demo
         from actblue.kind import KIND
+        from actblue.sender import actblue_send
         from actblue.services.backfill import plan_backfill_chunk
-        from actblue.services.demo import seed_demo
-        from actblue.services.sending import actblue_send
         from integrations.registry import Kind, register_kind
 
         register_kind(Kind(slug=KIND, title="ActionKit",

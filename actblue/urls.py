@@ -1,6 +1,8 @@
 from django.urls import path
 
-from actblue import views, views_backfill, views_ledger
+from actblue.views import backfill as views_backfill
+from actblue.views import connection as views
+from actblue.views import ledger as views_ledger
 
 app_name = "actblue"
 

@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 
 from actblue import selectors
 from actblue.forms import BackfillForm
-from actblue.views import _active_connection, progress_for, requires_connection
+from actblue.views.connection import _active_connection, progress_for, requires_connection
 from integrations.decorators import entity_view
 from integrations.models import Backfill
 from integrations.services.backfills import backfill_cancel, backfill_start
