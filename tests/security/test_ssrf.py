@@ -112,3 +112,32 @@ def test_a_contribution_to_a_host_that_now_resolves_privately_halts_the_connecti
     assert connection.halted and connection.status == "error" and "hostname" in connection.status_reason.lower()
     assert dns["connects"] == []
     clients_clear()
+
+
+@pytest.mark.django_db
+def test_a_member_push_to_a_host_that_now_resolves_privately_halts_the_connection(cast, dns,
+                                                                                  django_capture_on_commit_callbacks):
+    """The member sync halts on an unsafe host as contributions do: outbox, the strive kind's send, one mapper."""
+    from actionkit.factory import clients_clear
+    from integrations.models import Delivery
+    from integrations.services.connections import connection_connect
+    from strive.services.config import KIND
+    from strive.services.members import MemberInput, member_upsert
+    from strive.services.pushes import EVENT_CREATE, PushPlan, pushes_enqueue
+
+    clients_clear()
+    connection = connection_connect(entity=cast.entity_a, kind=KIND, host="ak.example.org",
+                                    config={"username": "staff", "sync_accounts": True}, secrets={"password": "pw"},
+                                    actor=None)
+    member, _ = member_upsert(entity=cast.entity_a, data=MemberInput(phone="202-555-0101", email="ann@example.org",
+                                                                     source="api"))
+    dns["ak.example.org"] = ["169.254.169.254"]
+    with django_capture_on_commit_callbacks(execute=True):
+        pushes_enqueue(connection=connection, plans=[PushPlan(member=member, ak_user_id=None, email=member.email)],
+                       event_type=EVENT_CREATE)
+    delivery = Delivery.objects.get(connection=connection)
+    connection.refresh_from_db()
+    assert delivery.status != "succeeded" and delivery.attempt_set.exists()
+    assert connection.halted and connection.status == "error" and "hostname" in connection.status_reason.lower()
+    assert dns["connects"] == []
+    clients_clear()
