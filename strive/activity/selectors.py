@@ -5,9 +5,9 @@ from django.db.models import Count, Q, QuerySet
 from integrations.ids import id_from_text
 from integrations.models import Connection, Entity
 from strive.activity.models import Action, ActionFieldGroup, ActionFieldName, OutboxMessage, Page, Usergroup
+from strive.kind import KIND
 
 PAGE_SIZE = 50
-KIND = "strive_actionkit"
 
 
 def connection_for(*, entity: Entity) -> Connection | None:

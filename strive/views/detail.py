@@ -7,13 +7,12 @@ from integrations.decorators import entity_view
 from integrations.models import Delivery
 from strive import selectors
 from strive.services.config import connection_for_entity, sync_settings
-from strive.tabs import tabs_sorted
 
 
 def detail_context(request, entity, *, active_tab: str, connection=None) -> dict:
     """What templates extending strive/detail_base.html need; other tab views add their own keys."""
     connection = connection or connection_for_entity(entity)
-    return {"entity": entity, "connection": connection, "tabs": tabs_sorted(), "active_tab": active_tab,
+    return {"entity": entity, "connection": connection, "active_tab": active_tab,
             "settings": sync_settings(connection) if connection else None}
 
 

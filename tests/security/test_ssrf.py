@@ -121,7 +121,7 @@ def test_a_member_push_to_a_host_that_now_resolves_privately_halts_the_connectio
     from actionkit.factory import clients_clear
     from integrations.models import Delivery
     from integrations.services.connections import connection_connect
-    from strive.services.config import KIND
+    from strive.kind import KIND
     from strive.services.members import MemberInput, member_upsert
     from strive.services.pushes import EVENT_CREATE, PushPlan, pushes_enqueue
 
