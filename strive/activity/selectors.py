@@ -5,13 +5,8 @@ from django.db.models import Count, Q, QuerySet
 from integrations.ids import id_from_text
 from integrations.models import Connection, Entity
 from strive.activity.models import Action, ActionFieldGroup, ActionFieldName, OutboxMessage, Page, Usergroup
-from strive.kind import KIND
 
 PAGE_SIZE = 50
-
-
-def connection_for(*, entity: Entity) -> Connection | None:
-    return Connection.objects.filter(entity=entity, kind=KIND).first()
 
 
 def keyset(qs: QuerySet, *, before: str | None, size: int = PAGE_SIZE) -> tuple[list, int | None]:
