@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 from django.apps import AppConfig
 
 
@@ -6,13 +8,11 @@ class ActBlueConfig(AppConfig):
     verbose_name = "Contributions → ActionKit"
 
     def ready(self):
-        from actblue.kind import KIND
+        from actblue.demo import seed_demo
+        from actblue.kind import DECLARED_KIND
+        from actblue.sender import actblue_send
         from actblue.services.backfill import plan_backfill_chunk
-        from actblue.services.demo import seed_demo
-        from actblue.services.sending import actblue_send
-        from integrations.registry import Kind, register_kind
+        from integrations.registry import register_kind
 
-        register_kind(Kind(slug=KIND, title="ActionKit",
-                           description="Contributions, refunds and recurring cancellations flow to ActionKit automatically.",
-                           connect_url="actblue:connect", detail_url="actblue:detail", order=10,
-                           send=actblue_send, plan_backfill_chunk=plan_backfill_chunk, extra={"seed_demo": seed_demo}))
+        register_kind(replace(DECLARED_KIND, send=actblue_send, plan_backfill_chunk=plan_backfill_chunk,
+                              seed_demo=seed_demo))

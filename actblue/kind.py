@@ -1,4 +1,11 @@
-"""Names shared by the ActBlue app: the registry kind and the connection's config keys."""
+"""The ActBlue integration as the hub sees it, and the names the app's modules share.
+
+DECLARED_KIND is everything the kind is but its hooks; ActBlueConfig.ready() attaches `send`, the backfill
+planner and the demo seeder and registers it. The hooks' modules import the names below, so this one cannot
+import them.
+"""
+
+from integrations.registry import Kind, NavLink, Tab
 
 KIND = "actblue_actionkit"
 DEFAULT_ACCOUNT = "Default ActBlue"  # The article: a blank Account Name means this.
@@ -9,3 +16,15 @@ CONFIG_ACCOUNT = "account"
 CONFIG_NOTIFY_MANAGED = "notify_managed"
 
 EVENT_TYPES = ("contribution", "refund", "cancellation")
+
+DECLARED_KIND = Kind(
+    slug=KIND, title="ActionKit", order=10,
+    description="Contributions, refunds and recurring cancellations flow to ActionKit automatically.",
+    connect_url="actblue:connect", detail_url="actblue:detail",
+    nav=(NavLink("Contributions", "actblue:contributions", order=30),),
+    tabs=(Tab("detail", "Details", "actblue:detail"),
+          Tab("settings", "Settings", "actblue:settings", needs_active_connection=True),
+          Tab("backfill", "Historical data", "actblue:backfill", needs_active_connection=True),
+          Tab("contributions", "Contributions", "actblue:contributions"),
+          Tab("identity", "Your entity", "actblue:identity")),
+)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from actblue.webhooks import ActBlueWebhookView
+from actblue.views.webhook import ActBlueWebhookView
 
 app_name = "actblue-hooks"
 

@@ -81,12 +81,13 @@ def django_setup(*, tmp: Path, insecure_host: str) -> None:
 
 def bench_connection(*, host: str, slug: str):
     from integrations.models import Connection, Entity
+    from strive.kind import KIND
     from strive.services.fields import core_mappings_ensure
 
     Entity.objects.filter(slug=slug).delete()
     entity = Entity.objects.create(name=slug, slug=slug)
     connection = Connection.objects.create(
-        entity=entity, kind="strive_actionkit", host=host, records_per_minute=100_000_000,
+        entity=entity, kind=KIND, host=host, records_per_minute=100_000_000,
         config={"username": "demo-staff", "sync_accounts": True, "opt_in_field": "sms_opt_in"},
         secrets={"password": "demo-staff-password"})
     core_mappings_ensure(connection=connection)

@@ -44,13 +44,14 @@ def _setup_env(engine: str, tmp: str) -> None:
 def _fill(rows: int, engine: str) -> float:
     from django.db import connection
 
+    from actblue.kind import KIND
     from integrations.models import Backfill, Connection, Entity, SyncCursor
 
     started = time.monotonic()
     connections = []
     for i in range(200):
         entity = Entity.objects.create(name=f"Tenant {i}", slug=f"tenant-{i}")
-        connections.append(Connection.objects.create(entity=entity, kind="actblue_actionkit", host="ak.example.org"))
+        connections.append(Connection.objects.create(entity=entity, kind=KIND, host="ak.example.org"))
     low, high = connections[0].pk, connections[-1].pk
     for conn in connections:
         SyncCursor.objects.create(connection=conn, stream="users")

@@ -90,6 +90,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "integrations.context_processors.current_entity",
+                "integrations.context_processors.kind_nav",
             ]
         },
     }

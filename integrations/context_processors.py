@@ -1,3 +1,4 @@
+from integrations import registry
 from integrations.selectors import entity_list_for_user
 
 
@@ -9,3 +10,8 @@ def current_entity(request):
     entities = list(entity_list_for_user(user=user)) if user is not None else []
     current = next((entity for entity in entities if entity.slug == slug), None)
     return {"user_entities": entities, "current_entity": current}
+
+
+def kind_nav(request):
+    """Every registered kind's links for the top navigation (templates/base.html), reversed there per entity."""
+    return {"kind_nav": registry.nav_links()}

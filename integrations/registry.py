@@ -1,12 +1,13 @@
 """Integration kinds register here from their AppConfig.ready(); the hub never imports a vendor app.
 
-A kind tells the hub how to show its tile and how to send one delivery. `send` returns an Outcome, so the
-hub's retry, halt and status rules stay the same for every vendor.
+A kind tells the hub how to show its tile, its links in the top navigation and the tabs of its details pages,
+and how to send one delivery. `send` returns an Outcome, so the hub's retry, halt and status rules stay the same
+for every vendor. docs/adding-a-kind.md walks through adding one.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from integrations.models import Backfill, Connection, Delivery
@@ -34,6 +35,25 @@ class BackfillChunk:
 
 
 @dataclass(frozen=True)
+class NavLink:
+    """A link in the entity's top navigation (templates/base.html); the URL name is reversed with entity_slug."""
+
+    label: str
+    url_name: str
+    order: int = 100  # Across every kind's links, so the menu reads the same whatever the apps' order.
+
+
+@dataclass(frozen=True)
+class Tab:
+    """A tab of the kind's details pages, shown in the order declared; `slug` names it to `{% kind_tabs %}`."""
+
+    slug: str
+    label: str
+    url_name: str  # Reversed with entity_slug only.
+    needs_active_connection: bool = False  # Hidden unless the page's connection is active.
+
+
+@dataclass(frozen=True)
 class Kind:
     slug: str
     title: str
@@ -43,7 +63,15 @@ class Kind:
     order: int = 100
     send: Callable[["Connection", "Delivery"], Outcome] | None = None
     plan_backfill_chunk: Callable[["Backfill", int, int], BackfillChunk] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    seed_demo: Callable[..., None] | None = None  # seed_demo(*, entity, sandbox_host, app_url, stdout): idempotent.
+    nav: tuple[NavLink, ...] = ()
+    tabs: tuple[Tab, ...] = ()
+
+    @property
+    def namespaces(self) -> frozenset[str]:
+        """The URL namespaces of the kind's pages: a page under one of them belongs to this kind."""
+        names = (self.connect_url, self.detail_url, *(tab.url_name for tab in self.tabs))
+        return frozenset(name.partition(":")[0] for name in names if ":" in name)
 
 
 _KINDS: dict[str, Kind] = {}
@@ -62,3 +90,12 @@ def get_kind(slug: str) -> Kind:
 
 def kinds() -> list[Kind]:
     return sorted(_KINDS.values(), key=lambda kind: (kind.order, kind.title))
+
+
+def kind_for_namespace(namespace: str) -> Kind | None:
+    """The kind whose pages live under this URL namespace, or None (a hub page, or no kind claims it)."""
+    return next((kind for kind in kinds() if namespace in kind.namespaces), None)
+
+
+def nav_links() -> list[NavLink]:
+    return sorted((link for kind in kinds() for link in kind.nav), key=lambda link: link.order)

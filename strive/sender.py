@@ -1,9 +1,14 @@
-"""The kind's `send`: one member push to ActionKit by action processing on the integration's import page."""
+"""The kind's `send`: one member push to ActionKit by action processing on the integration's import page.
+
+Errors become outcomes in actionkit.outcomes.outcome_for, as for every sender; this module only adds where a
+refusal is shown (the member, or the Users tab).
+"""
 
 import json
 
 from actionkit import errors
 from actionkit.factory import client_for
+from actionkit.outcomes import outcome_for
 from integrations.registry import Outcome
 from strive.models import Member, MemberLink, ScannedUser
 from strive.services.config import IMPORT_PAGE_TITLE, sync_settings
@@ -28,12 +33,12 @@ def member_send(connection, delivery) -> Outcome:
                                        source="strive")
     except errors.ActionKitValidationError as exc:
         if "unable to find a page" not in str(exc.body_excerpt).lower():
-            return outcome_for_error(exc, payload)
+            return _outcome_noted(exc, payload)
         # Someone deleted the import page in ActionKit: make it again and let the outbox retry.
         client.import_page_ensure(name=settings.import_page, title=IMPORT_PAGE_TITLE)
         return Outcome(Outcome.RETRYABLE, status_code=exc.status_code, detail="Re-created the import page; retrying.")
-    except Exception as exc:  # noqa: BLE001 - sorted into one outcome class below.
-        return outcome_for_error(exc, payload)
+    except errors.ActionKitError as exc:  # Anything else is a bug: it propagates and the hub records it.
+        return _outcome_noted(exc, payload)
     finally:
         client.close()
     if delivery.event_type == "member.create":
@@ -41,23 +46,15 @@ def member_send(connection, delivery) -> Outcome:
     return Outcome(Outcome.SUCCESS, status_code=201, remote_ref=str(result.get("action_id") or ""))
 
 
-def outcome_for_error(exc: Exception, payload: dict) -> Outcome:
-    if isinstance(exc, errors.ActionKitUnauthorized):
-        return Outcome(Outcome.HALT, status_code=exc.status_code, detail=exc.message)
-    if isinstance(exc, errors.ActionKitRateLimited):
-        return Outcome(Outcome.RETRYABLE, status_code=exc.status_code, detail=exc.message, retry_after=exc.retry_after)
-    if isinstance(exc, errors.ActionKitTransient):
-        return Outcome(Outcome.RETRYABLE, status_code=exc.status_code, detail=exc.message)
+def _outcome_noted(exc: errors.ActionKitError, payload: dict) -> Outcome:
+    """The shared outcome for this error; a refusal is also noted where a person looks for it."""
     if isinstance(exc, errors.ActionKitRejected):
         if payload.get("ak_user_id") is None:
             _member_error(payload, f"ActionKit refused to create the user: {exc.message}")
         else:  # Shown on the Users tab until the next successful sync of this user.
             ScannedUser.objects.filter(member_id=payload["member_id"], ak_user_id=payload["ak_user_id"]).update(
                 status=ScannedUser.Status.ERROR, reason=f"ActionKit refused our update: {exc.message}"[:300])
-        return Outcome(Outcome.PERMANENT, status_code=exc.status_code, detail=exc.message)
-    if isinstance(exc, errors.ActionKitError):
-        return Outcome(Outcome.RETRYABLE, status_code=exc.status_code, detail=exc.message)
-    raise exc
+    return outcome_for(exc)
 
 
 def _create_refused(payload: dict, message: str) -> Outcome:

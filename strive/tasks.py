@@ -4,22 +4,17 @@ from celery import shared_task
 
 from config.celery import Queues
 from integrations.models import Connection
-from strive.polls import EXTRA_POLL_TASKS
 from strive.services.config import KIND, sync_settings
 
 
 @shared_task(name="strive.poll_all")
 def poll_all() -> int:
     """Fan out one poll per active integration; each poll takes its own lease, so overlapping ticks are harmless."""
-    from config.celery import app
-
     count = 0
     for connection in Connection.objects.filter(kind=KIND).exclude(status=Connection.Status.DISCONNECTED):
         if not sync_settings(connection).active:
             continue
         users_poll.apply_async((connection.pk,), queue=Queues.POLLS)
-        for name in EXTRA_POLL_TASKS:
-            app.send_task(name, args=(connection.pk,), queue=Queues.POLLS)
         count += 1
     return count
 

@@ -7,11 +7,6 @@ from integrations.models import Connection, Entity
 from strive.activity.models import Action, ActionFieldGroup, ActionFieldName, OutboxMessage, Page, Usergroup
 
 PAGE_SIZE = 50
-KIND = "strive_actionkit"
-
-
-def connection_for(*, entity: Entity) -> Connection | None:
-    return Connection.objects.filter(entity=entity, kind=KIND).first()
 
 
 def keyset(qs: QuerySet, *, before: str | None, size: int = PAGE_SIZE) -> tuple[list, int | None]:

@@ -3,8 +3,8 @@
 from dataclasses import dataclass, field
 
 from integrations.models import Connection
+from strive.kind import KIND
 
-KIND = "strive_actionkit"
 DEFAULT_PHONE_TYPES = ["mobile", "work", "home"]
 PHONE_TYPE_CHOICES = ["mobile", "work", "home"]
 DEFAULT_OPT_IN_FIELD = "sms_opt_in"

@@ -3,20 +3,19 @@
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 
-from integrations.decorators import entity_view
+from integrations.decorators import connection_required, entity_view
 from strive import selectors
 from strive.forms import AddFieldForm, SyncOptionForm
+from strive.kind import KIND
 from strive.models import CustomField, FieldMapping
 from strive.services import fields as field_services
 from strive.syncrules import SYNC_OPTION_HELP, SYNC_OPTION_LABELS
-from strive.views.detail import connection_or_redirect, detail_context
+from strive.views.detail import detail_context
 
 
 @entity_view()
-def fields_tab(request, entity):
-    connection, response = connection_or_redirect(entity)
-    if response:
-        return response
+@connection_required(kind=KIND, active=False)
+def fields_tab(request, entity, connection):
     field_services.core_mappings_ensure(connection=connection)
     custom_fields = list(CustomField.objects.filter(entity=entity))
     userfields = selectors.allowed_userfields(connection=connection)

@@ -4,18 +4,17 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 
 from actionkit import errors
-from integrations.decorators import entity_view
+from integrations.decorators import connection_required, entity_view
 from strive import selectors
 from strive.forms import SettingsForm
+from strive.kind import KIND
 from strive.services import activation
-from strive.views.detail import connection_or_redirect, detail_context
+from strive.views.detail import detail_context
 
 
 @entity_view()
-def settings_tab(request, entity):
-    connection, response = connection_or_redirect(entity)
-    if response:
-        return response
+@connection_required(kind=KIND, active=False)
+def settings_tab(request, entity, connection):
     userfields = selectors.allowed_userfields(connection=connection)
     current = connection.config.get("opt_in_field") or "sms_opt_in"
     if current not in userfields:
@@ -36,10 +35,8 @@ def settings_tab(request, entity):
 
 
 @entity_view(methods=("POST",))
-def sync_toggle(request, entity):
-    connection, response = connection_or_redirect(entity)
-    if response:
-        return response
+@connection_required(kind=KIND, active=False)
+def sync_toggle(request, entity, connection):
     if request.POST.get("sync_accounts") == "on":
         try:
             activation.sync_activate(connection=connection, actor=request.user)

@@ -3,19 +3,18 @@
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
-from integrations.decorators import entity_view
+from integrations.decorators import connection_required, entity_view
 from strive import selectors
+from strive.kind import KIND
 from strive.models import ScannedUser
-from strive.views.detail import connection_or_redirect, detail_context
+from strive.views.detail import detail_context
 
 PAGE_SIZE = 50
 
 
 @entity_view(methods=("GET",))
-def users_tab(request, entity):
-    connection, response = connection_or_redirect(entity)
-    if response:
-        return response
+@connection_required(kind=KIND, active=False)
+def users_tab(request, entity, connection):
     q, status, sort = request.GET.get("q", ""), request.GET.get("status", ""), request.GET.get("sort", "id")
     rows = selectors.scanned_user_search(connection=connection, q=q, status=status, sort=sort)
     page = Paginator(rows.select_related("member"), PAGE_SIZE).get_page(request.GET.get("page"))

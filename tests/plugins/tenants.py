@@ -4,16 +4,20 @@ alice runs entity A (admin); bob is staff in A without the Integrations permissi
 charlie is the admin of entity B and must get a 404 on every page of A.
 """
 
+import importlib
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
 
 from integrations.models import Entity, Membership
 
 PASSWORD = "correct-horse-battery-staple"
+TESTS_DIR = Path(__file__).resolve().parent.parent
 
 
 @dataclass
@@ -62,3 +66,24 @@ def assert_hidden_from_outsiders(cast: Cast, url: str, *, method: str = "get") -
     assert anonymous.status_code in (302, 404), f"{url} answered {anonymous.status_code} to an anonymous user"
     if anonymous.status_code == 302:
         assert "/login/" in anonymous["Location"]
+
+
+def isolation_registry() -> dict:
+    """Every app's tests/<app>/isolation.py URLS merged: URL name -> the extra kwargs it needs (a factory of the cast)."""
+    urls = {}
+    for path in sorted(TESTS_DIR.glob("*/isolation.py")):
+        urls.update(importlib.import_module(f"tests.{path.parent.name}.isolation").URLS)
+    return urls
+
+
+def entity_url_names(resolver=None, prefix="", namespace="") -> set[str]:
+    """The qualified names of every URL pattern under e/<entity_slug>/ in the current URLconf."""
+    names = set()
+    for entry in (resolver or get_resolver()).url_patterns:
+        pattern = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            child_ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            names |= entity_url_names(entry, pattern, child_ns)
+        elif isinstance(entry, URLPattern) and "<slug:entity_slug>" in pattern and entry.name:
+            names.add(namespace + entry.name)
+    return names

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
-from tests.integrations.test_tenant_isolation import _registered_urls
+from tests.plugins.tenants import isolation_registry
 from tests.security.urlwalk import all_patterns
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -31,7 +31,7 @@ def test_no_view_is_csrf_exempt_without_a_reason():
 def test_every_form_view_rejects_a_post_without_a_csrf_token(cast):
     client = Client(enforce_csrf_checks=True)
     client.force_login(cast.alice)
-    registered = _registered_urls()
+    registered = isolation_registry()
     urls = ["/login/", "/logout/", "/", "/ops/connections/", "/admin/login/", "/admin/logout/"]
     for _route, name, _view in all_patterns():
         if name in registered:
@@ -78,7 +78,7 @@ def test_the_policy_is_strict():
 @pytest.mark.django_db
 def test_every_page_carries_the_policy(cast):
     alice = cast.client_for(cast.alice)
-    registered = _registered_urls()
+    registered = isolation_registry()
     urls = ["/login/", "/healthz", "/no-such-page/"] + [
         reverse(name, kwargs={"entity_slug": cast.entity_a.slug, **extra(cast)}) for name, extra in registered.items()]
     for url in urls:

@@ -15,7 +15,7 @@ from django.urls import NoReverseMatch, reverse
 from integrations import registry
 from integrations.models import Connection, Delivery
 from integrations.services.api_keys import api_credential_create
-from tests.integrations.test_tenant_isolation import _registered_urls
+from tests.plugins.tenants import isolation_registry
 
 SECRET = "Pl4nted-S3cret-Value-9f8e7d"
 pytestmark = pytest.mark.django_db
@@ -62,7 +62,7 @@ def _assert_hidden(text: str, ciphertexts: list[str], where: str) -> None:
 
 def test_no_entity_page_shows_a_secret(cast, planted, log_text):
     alice = cast.client_for(cast.alice)
-    for name, extra in sorted(_registered_urls().items()):
+    for name, extra in sorted(isolation_registry().items()):
         try:
             url = reverse(name, kwargs={"entity_slug": cast.entity_a.slug, **extra(cast)})
         except NoReverseMatch:

@@ -7,9 +7,9 @@ import socket
 import pytest
 from django.urls import reverse
 
-from actionkit import errors
+from actionkit import errors, factory
 from actionkit.client import ActionKitClient
-from integrations.models import Connection
+from integrations.models import Connection, Delivery
 
 PRIVATE_ANSWERS = ["10.0.0.5", "169.254.169.254", "127.0.0.1", "::1", "fd00::1", "::ffff:192.168.1.1"]
 
@@ -83,19 +83,27 @@ def test_the_connect_and_settings_forms_refuse_unsafe_hosts(cast, dns, host):
     assert dns["connects"] == []
 
 
+def assert_halted_on_the_hostname(connection, dns) -> None:
+    """The send was tried and refused before any socket opened, and the connection halts until reconnected."""
+    delivery = Delivery.objects.get(connection=connection)
+    connection.refresh_from_db()
+    assert delivery.status != "succeeded" and delivery.attempt_set.exists()
+    assert connection.halted and connection.status == "error" and "hostname" in connection.status_reason.lower()
+    assert dns["connects"] == []
+    factory.clients_clear()
+
+
 @pytest.mark.django_db
 def test_a_contribution_to_a_host_that_now_resolves_privately_halts_the_connection(cast, dns,
                                                                                    django_capture_on_commit_callbacks):
     """The real contributions pipeline: API call, ledger, outbox, the ActBlue kind's send; nothing leaves."""
     from actblue.kind import KIND
     from actblue.services.profile import actblue_identity_set
-    from actionkit.factory import clients_clear
-    from integrations.models import Delivery
     from integrations.services.api_keys import api_credential_create
     from integrations.services.connections import connection_connect
     from tests.actblue.payloads import ENTITY_A_ID, contribution
 
-    clients_clear()
+    factory.clients_clear()
     actblue_identity_set(entity=cast.entity_a, entity_ids=[ENTITY_A_ID])
     connection = connection_connect(entity=cast.entity_a, kind=KIND, host="ak.example.org",
                                     config={"username": "staff", "account": "Default ActBlue"},
@@ -106,9 +114,26 @@ def test_a_contribution_to_a_host_that_now_resolves_privately_halts_the_connecti
         response = cast.client_for(cast.alice).post("/api/v1/actblue/contributions/", contribution(),
                                                     content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {key}")
     assert response.status_code == 201, response.content
-    delivery = Delivery.objects.get(connection=connection)
-    connection.refresh_from_db()
-    assert delivery.status != "succeeded" and delivery.attempt_set.exists()
-    assert connection.halted and connection.status == "error" and "hostname" in connection.status_reason.lower()
-    assert dns["connects"] == []
-    clients_clear()
+    assert_halted_on_the_hostname(connection, dns)
+
+
+@pytest.mark.django_db
+def test_a_member_push_to_a_host_that_now_resolves_privately_halts_the_connection(cast, dns,
+                                                                                  django_capture_on_commit_callbacks):
+    """The member sync halts on an unsafe host as contributions do: outbox, the strive kind's send, one mapper."""
+    from integrations.services.connections import connection_connect
+    from strive.kind import KIND
+    from strive.services.members import MemberInput, member_upsert
+    from strive.services.pushes import EVENT_CREATE, PushPlan, pushes_enqueue
+
+    factory.clients_clear()
+    connection = connection_connect(entity=cast.entity_a, kind=KIND, host="ak.example.org",
+                                    config={"username": "staff", "sync_accounts": True}, secrets={"password": "pw"},
+                                    actor=None)
+    member, _ = member_upsert(entity=cast.entity_a, data=MemberInput(phone="202-555-0101", email="ann@example.org",
+                                                                     source="api"))
+    dns["ak.example.org"] = ["169.254.169.254"]
+    with django_capture_on_commit_callbacks(execute=True):
+        pushes_enqueue(connection=connection, plans=[PushPlan(member=member, ak_user_id=None, email=member.email)],
+                       event_type=EVENT_CREATE)
+    assert_halted_on_the_hostname(connection, dns)

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from actblue.services.demo import seed_demo
+from actblue.demo import seed_demo
 from integrations.models import Entity
 
 

@@ -32,7 +32,6 @@ class Command(BaseCommand):
         EmailAddress.objects.update_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
         Membership.objects.update_or_create(user=user, entity=entity, defaults={"role": Membership.Role.ADMIN})
         for kind in registry.kinds():
-            seeder = kind.extra.get("seed_demo")
-            if seeder:
-                seeder(entity=entity, sandbox_host=sandbox_host, app_url=app_url, stdout=self.stdout)
+            if kind.seed_demo:
+                kind.seed_demo(entity=entity, sandbox_host=sandbox_host, app_url=app_url, stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS(f"Demo ready: entity '{entity.name}', login {DEMO_USERNAME} / {DEMO_PASSWORD}"))

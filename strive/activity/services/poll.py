@@ -16,10 +16,10 @@ from strive.activity.services.pages import BATCH, POLL_OVERLAP, batched, cursor_
 from strive.activity.services.reading import actions_read
 from strive.activity.services.usergroups import usergroups_refresh
 from strive.activity.services.webhooks import webhook_events_drain, webhook_events_prune
+from strive.kind import KIND
 
 logger = logging.getLogger(__name__)
 POLL_LEASE_SECONDS = 9 * 60  # Shorter than the 10-minute beat, so a crashed run never blocks the next one.
-KIND = "strive_actionkit"
 
 
 def connections_to_poll():

@@ -1,34 +1,19 @@
-from functools import wraps
-
 from django.shortcuts import render
 
-from strive.activity.selectors import connection_for
-
-TABS = (
-    ("pages", "Pages"),
-    ("actions", "Actions"),
-    ("actionfield-groups", "ActionField Groups"),
-    ("usergroups", "Usergroups"),
-    ("outbox", "Outbox"),
-    ("webhook", "Webhook & polls"),
-)
+from integrations.decorators import connection_required
+from strive.kind import KIND
+from strive.views.detail import detail_context
 
 
-def with_connection(view):
-    """Pass the entity's ActionKit connection; without one, explain how to connect instead of failing."""
+def not_connected(request, entity):
+    """Explain how to connect, on the tab itself, instead of sending the user elsewhere."""
+    return render(request, "strive/activity/not_connected.html", {"entity": entity})
 
-    @wraps(view)
-    def wrapper(request, entity, *args, **kwargs):
-        connection = connection_for(entity=entity)
-        if connection is None:
-            return render(request, "strive/activity/not_connected.html", {"entity": entity, "tabs": TABS})
-        return view(request, entity, connection, *args, **kwargs)
 
-    return wrapper
+# Every activity tab: the entity's member-sync connection, in whatever state it is; without one, the explanation.
+with_connection = connection_required(kind=KIND, active=False, otherwise=not_connected)
 
 
 def context(request, entity, connection, tab: str, **extra) -> dict:
-    """The integration details page's frame (its tabs include ours, see apps.py) plus this tab's own keys."""
-    from strive.views.detail import detail_context
-
+    """The integration details page's frame (its tabs include ours, see strive/kind.py) plus this tab's own keys."""
     return {**detail_context(request, entity, active_tab=tab, connection=connection), "tab": tab, **extra}

@@ -6,16 +6,22 @@ from django.shortcuts import redirect, render
 
 from actblue import selectors
 from actblue.forms import BackfillForm
-from actblue.views import _active_connection, progress_for, requires_connection
-from integrations.decorators import entity_view
+from actblue.kind import KIND
+from integrations.decorators import connection_required, entity_view
 from integrations.models import Backfill
-from integrations.services.backfills import backfill_cancel, backfill_start
+from integrations.services.backfills import backfill_cancel, backfill_progress, backfill_start
+
+
+def progress_for(backfill) -> dict:
+    """The hub's progress numbers plus `done`, which tells static/js/app.js to stop polling."""
+    progress = backfill_progress(backfill)
+    progress["done"] = backfill.status in ("done", "cancelled")
+    return progress
 
 
 @entity_view()
-@requires_connection
-def backfill_page(request, entity):
-    connection = _active_connection(entity)
+@connection_required(kind=KIND)
+def backfill_page(request, entity, connection):
     running = selectors.backfill_latest(connection=connection)
     running = running if running and running.status in (Backfill.Status.PLANNING, Backfill.Status.RUNNING) else None
     form = BackfillForm(request.POST or None)

@@ -1,4 +1,5 @@
-"""The kind's `send`: rebuild one notification from the ledger, POST it, and sort the result into an Outcome.
+"""The kind's `send`: rebuild one notification from the ledger, POST it, and sort the result into an Outcome
+(errors through actionkit.outcomes.outcome_for, shared by every sender).
 
 The outbox row holds only the source id, so a million backfill rows stay small and a notification always
 reflects the ledger. ActionKit de-duplicates on the line item, which is what makes a re-send after a crash safe.
@@ -10,6 +11,7 @@ from actblue import mapping
 from actblue.kind import CONFIG_ACCOUNT, DEFAULT_ACCOUNT
 from actblue.models import Cancellation, LineItem, Refund
 from actionkit import errors, factory
+from actionkit.outcomes import outcome_for
 from integrations.models import Connection, Delivery
 from integrations.registry import Outcome
 
@@ -47,29 +49,9 @@ def actblue_send(connection: Connection, delivery: Delivery) -> Outcome:
         result = client.actblue_notify(account=account, notification=notification,
                                        backfill=bool((delivery.options or {}).get("backfill_flag")))
     except errors.ActionKitError as exc:
-        return outcome_for_error(exc)
+        return outcome_for(exc)
     body = result.get("body")
     return Outcome(Outcome.SUCCESS, status_code=result.get("status_code"),
                    detail=json.dumps(body)[:EXCERPT_CHARS] if body is not None else "",
                    remote_ref=result.get("location") or "")
 
-
-def outcome_for_error(exc: errors.ActionKitError) -> Outcome:
-    """Client errors → the hub's four outcome classes (STYLE §3)."""
-    code, excerpt = exc.status_code, exc.body_excerpt
-    detail = f"{exc.message} {excerpt}".strip()[:EXCERPT_CHARS * 2]
-    if isinstance(exc, errors.UnsafeHostError):
-        return Outcome(Outcome.HALT, detail=f"The ActionKit hostname is not allowed: {exc.message} Reconnect with a "
-                                            "public hostname.")
-    if isinstance(exc, errors.ActionKitUnauthorized):
-        return Outcome(Outcome.HALT, status_code=code, detail=f"{exc.message} Reconnect with working staff credentials.")
-    if isinstance(exc, errors.ActionKitRateLimited):
-        return Outcome(Outcome.RETRYABLE, status_code=code, detail=detail, retry_after=exc.retry_after)
-    if isinstance(exc, errors.ActionKitTransient):
-        return Outcome(Outcome.RETRYABLE, status_code=code, detail=detail)
-    if isinstance(exc, errors.ActionKitValidationError):
-        fields = "; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in exc.field_errors.items())
-        return Outcome(Outcome.PERMANENT, status_code=code, detail=f"{exc.message} {fields}".strip())
-    if isinstance(exc, errors.ActionKitRejected):  # 404, 409, redirects and other 4xx: retrying cannot help.
-        return Outcome(Outcome.PERMANENT, status_code=code, detail=detail)
-    return Outcome(Outcome.RETRYABLE, status_code=code, detail=detail)  # Oversized or unexpected: try again later.

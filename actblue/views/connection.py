@@ -1,55 +1,21 @@
-"""Connect, details, settings and disconnect pages. Every view is entity-scoped by `entity_view`."""
-
-from functools import wraps
+"""Connect, details, settings, disconnect and retry. Every view is entity-scoped by `entity_view`."""
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.urls import reverse
 
 from actblue import selectors
-from actblue.forms import ActBlueIdentityForm, ConnectForm, ManagedFormsForm
-from actblue.kind import CONFIG_ACCOUNT, CONFIG_NOTIFY_MANAGED, CONFIG_USERNAME, DEFAULT_ACCOUNT, EVENT_TYPES
+from actblue.forms import ConnectForm, ManagedFormsForm
+from actblue.kind import CONFIG_ACCOUNT, CONFIG_NOTIFY_MANAGED, CONFIG_USERNAME, DEFAULT_ACCOUNT, EVENT_TYPES, KIND
 from actblue.services.connecting import ConnectError, actionkit_connect, actionkit_disconnect, managed_forms_set
-from actblue.services.profile import actblue_identity_set, webhook_credentials_create
-from integrations.decorators import entity_view
+from actblue.views.backfill import progress_for
+from actblue.views.profile import webhook_context
+from integrations.decorators import connection_required, entity_view
 from integrations.ids import id_from_text
-from integrations.models import Connection, Delivery
+from integrations.models import Delivery
 from integrations.selectors import delivery_get
-from integrations.services.backfills import backfill_progress
 from integrations.services.deliveries import delivery_retry
 
 RETRYABLE_BY_HAND = (Delivery.Status.FAILED, Delivery.Status.DEAD, Delivery.Status.CANCELLED)
-WEBHOOK_PASSWORD_SESSION_KEY = "actblue_webhook_password"  # Shown once, on the page the generation redirects to.
-
-
-def progress_for(backfill) -> dict:
-    """The hub's progress numbers plus `done`, which tells static/js/app.js to stop polling."""
-    progress = backfill_progress(backfill)
-    progress["done"] = backfill.status in ("done", "cancelled")
-    return progress
-
-
-class NotConnected(Exception):
-    pass
-
-
-def _active_connection(entity) -> Connection:
-    connection = selectors.connection_get(entity=entity)
-    if connection is None or not connection.is_active:
-        raise NotConnected
-    return connection
-
-
-def requires_connection(view):
-    """Settings, backfill and disconnect need a live connection; otherwise explain and go to the details page."""
-    @wraps(view)
-    def wrapper(request, entity, *args, **kwargs):
-        try:
-            return view(request, entity, *args, **kwargs)
-        except NotConnected:
-            messages.error(request, "ActionKit is not connected. Connect it first.")
-            return redirect("actblue:detail", entity_slug=entity.slug)
-    return wrapper
 
 
 @entity_view()
@@ -75,14 +41,6 @@ def connect(request, entity):
                                                     "default_account": DEFAULT_ACCOUNT})
 
 
-def webhook_context(request, entity) -> dict:
-    profile = selectors.profile_get(entity=entity)
-    token = profile.webhook_token if profile else None
-    return {"profile": profile,
-            "webhook_url": request.build_absolute_uri(reverse("actblue-hooks:webhook", args=[token])) if token else "",
-            "webhook_password": request.session.pop(WEBHOOK_PASSWORD_SESSION_KEY, None)}
-
-
 @entity_view(methods=("GET",))
 def detail(request, entity):
     connection = selectors.connection_get(entity=entity)
@@ -102,9 +60,8 @@ def detail(request, entity):
 
 
 @entity_view()
-@requires_connection
-def settings_page(request, entity):
-    connection = _active_connection(entity)
+@connection_required(kind=KIND)
+def settings_page(request, entity, connection):
     editing = request.GET.get("edit") == "managed" or request.method == "POST"
     current = "send" if connection.config.get(CONFIG_NOTIFY_MANAGED) else "dont_send"
     form = ManagedFormsForm(request.POST or None, initial={"send": current})
@@ -119,41 +76,12 @@ def settings_page(request, entity):
 
 
 @entity_view(methods=("POST",))
-@requires_connection
-def disconnect(request, entity):
-    connection = _active_connection(entity)
+@connection_required(kind=KIND)
+def disconnect(request, entity, connection):
     actionkit_disconnect(connection=connection, actor=request.user)
     messages.success(request, "Disconnected. Nothing more is sent to ActionKit; every record is kept, and connecting "
                               "again resumes where it stopped.")
     return redirect("actblue:detail", entity_slug=entity.slug)
-
-
-@entity_view(methods=("POST",))
-def webhook_credentials(request, entity):
-    profile = selectors.profile_get(entity=entity)
-    rotating = bool(profile and profile.webhook_token)
-    _, password = webhook_credentials_create(entity=entity, actor=request.user)
-    request.session[WEBHOOK_PASSWORD_SESSION_KEY] = password
-    messages.success(request, ("New webhook credentials: the old URL, username and password stop working now. "
-                               if rotating else "Webhook credentials created. ") +
-                     "Copy the password now: it will not be shown again.")
-    return redirect(reverse("actblue:detail", kwargs={"entity_slug": entity.slug}) + "#webhook")
-
-
-@entity_view()
-def identity(request, entity):
-    """The organization's own ActBlue entity ids and committee name: what "contributions to your entity" means."""
-    profile = selectors.profile_get(entity=entity)
-    initial = {"entity_ids": ", ".join(map(str, profile.entity_ids)), "committee_name": profile.committee_name} if profile else {}
-    form = ActBlueIdentityForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        actblue_identity_set(entity=entity, entity_ids=form.cleaned_data["entity_ids"],
-                             committee_name=form.cleaned_data["committee_name"], actor=request.user)
-        messages.success(request, "Saved. Contributions to these ActBlue entity ids are sent to your ActionKit as "
-                                  "your own.")
-        return redirect("actblue:identity", entity_slug=entity.slug)
-    return render(request, "actblue/identity.html", {"entity": entity, "form": form, "profile": profile,
-                                                     "connection": selectors.connection_get(entity=entity)})
 
 
 @entity_view(methods=("POST",))
