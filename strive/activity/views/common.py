@@ -3,6 +3,7 @@ from functools import wraps
 from django.shortcuts import render
 
 from strive.activity.selectors import connection_for
+from strive.views.detail import detail_context
 
 TABS = (
     ("pages", "Pages"),
@@ -29,6 +30,4 @@ def with_connection(view):
 
 def context(request, entity, connection, tab: str, **extra) -> dict:
     """The integration details page's frame (its tabs include ours, see apps.py) plus this tab's own keys."""
-    from strive.views.detail import detail_context
-
     return {**detail_context(request, entity, active_tab=tab, connection=connection), "tab": tab, **extra}
