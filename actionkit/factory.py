@@ -11,6 +11,7 @@ import threading
 from django.conf import settings
 
 from actionkit.client import ActionKitClient
+from integrations.ratelimit import throttle_for
 
 _local = threading.local()  # requests.Session is not shared across threads; one cache per thread.
 
@@ -51,8 +52,6 @@ def planned_per_minute(budget: int) -> int:
 
 
 def _build(connection, username: str, password: str) -> ActionKitClient:
-    from integrations.ratelimit import throttle_for
-
     throttle = throttle_for(key=f"connection:{connection.pk}", per_minute=planned_per_minute(connection.budget_per_minute),
                             host=connection.host, max_concurrent=settings.ACTIONKIT_MAX_CONCURRENT_PER_HOST)
     return ActionKitClient(host=connection.host, username=username, password=password,

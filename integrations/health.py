@@ -10,7 +10,9 @@ from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
+from config.celery import Queues, app
 from integrations.observability.beacons import beat_beacon, live_workers
+from integrations.tasks import BEAT_HEARTBEAT_KEY
 
 BEAT_STALE_AFTER = timedelta(minutes=3)
 
@@ -25,8 +27,6 @@ def _check_database() -> tuple[bool, str]:
 
 
 def _check_broker() -> tuple[bool, str]:
-    from config.celery import app
-
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
@@ -37,8 +37,6 @@ def _check_broker() -> tuple[bool, str]:
 
 def _check_beat_and_worker() -> tuple[bool, str]:
     """Beat queued its heartbeat tick and a deliveries worker ran it: the whole periodic path works."""
-    from integrations.tasks import BEAT_HEARTBEAT_KEY
-
     seen = cache.get(BEAT_HEARTBEAT_KEY)
     if not seen:
         return False, "no heartbeat yet"
@@ -54,8 +52,6 @@ def _check_beat() -> tuple[bool, str]:
 
 
 def _check_workers() -> tuple[bool, str, dict]:
-    from config.celery import Queues
-
     workers = live_workers()
     consumed = {queue for info in workers.values() for queue in info.get("queues", [])}
     missing = [queue for queue in Queues.ALL if queue not in consumed]

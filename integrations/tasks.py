@@ -1,36 +1,48 @@
-"""Thin tasks: they take ids, refetch, and call one service. Names are permanent."""
+"""Thin tasks: they take ids, refetch, and call the service of the same name. Names are permanent.
+
+Services import these tasks at module top and queue them on commit; each task imports its service inside its body,
+so imports run one way (services -> tasks) while a task still calls its service (HackSoft's Celery rule).
+"""
 
 from celery import shared_task
 from django.core.cache import cache
 from django.utils import timezone
-
-from integrations.services import backfills, deliveries
 
 BEAT_HEARTBEAT_KEY = "integrations:beat-heartbeat"
 
 
 @shared_task(name="integrations.delivery_send")
 def delivery_send(delivery_id: int) -> None:
-    deliveries.delivery_send_and_pump(delivery_id=delivery_id)
+    from integrations.services import deliveries
+
+    deliveries.delivery_send(delivery_id=delivery_id)
 
 
 @shared_task(name="integrations.deliveries_sweep")
 def deliveries_sweep() -> None:
+    from integrations.services import deliveries
+
     deliveries.deliveries_sweep()
 
 
 @shared_task(name="integrations.backfill_plan")
 def backfill_plan(backfill_id: int) -> None:
+    from integrations.services import backfills
+
     backfills.backfill_plan(backfill_id=backfill_id)
 
 
 @shared_task(name="integrations.backfill_pump")
 def backfill_pump(backfill_id: int) -> None:
+    from integrations.services import backfills
+
     backfills.backfill_pump(backfill_id=backfill_id)
 
 
 @shared_task(name="integrations.backfills_sweep")
 def backfills_sweep() -> None:
+    from integrations.services import backfills
+
     backfills.backfills_sweep()
 
 

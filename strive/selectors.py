@@ -6,7 +6,7 @@ from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from actionkit import errors
+from actionkit import errors, factory
 from integrations.ids import id_from_text
 from integrations.models import SyncCursor
 from strive.models import Group, Member, ScannedUser
@@ -123,9 +123,7 @@ def allowed_userfields(*, connection) -> list[str]:
         return names
     names = list(connection.config.get("allowed_userfields") or [])
     if connection.is_active and connection.secrets.get("password"):
-        from actionkit.factory import client_for
-
-        client = client_for(connection)
+        client = factory.client_for(connection)
         try:
             names = sorted(f["name"] for f in client.allowed_user_fields())
             cache.set(key, names, 300)

@@ -7,6 +7,11 @@ import os
 import time
 from pathlib import Path
 
+from actionkit.sandbox import db
+from actionkit.sandbox.seed import seed
+from actionkit.sandbox.server import DEFAULT_THREADS
+from actionkit.sandbox.server import serve as run
+
 DEFAULT_DB = "var/sandbox.sqlite3"
 
 
@@ -25,18 +30,12 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     Path(args.db).parent.mkdir(parents=True, exist_ok=True)
     if args.command == "serve":
-        from actionkit.sandbox.server import DEFAULT_THREADS
-        from actionkit.sandbox.server import serve as run
-
         run(host=args.host, port=args.port, db_path=args.db, threads=args.threads or DEFAULT_THREADS)
     else:
         _seed(args)
 
 
 def _seed(args) -> None:
-    from actionkit.sandbox import db
-    from actionkit.sandbox.seed import seed
-
     db.init(args.db)
     started = time.monotonic()
     counts = seed(

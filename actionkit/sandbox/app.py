@@ -9,6 +9,7 @@ import time
 
 from actionkit.sandbox import actblue, db, resources, writes
 from actionkit.sandbox.control import Control
+from actionkit.sandbox.control_views import handle_control
 from actionkit.sandbox.pushes import Pusher
 from actionkit.sandbox.web import Request, Response, empty, json_response
 
@@ -48,8 +49,6 @@ class SandboxApp:
 
     def dispatch(self, request: Request) -> Response:
         if request.path.startswith("/_sandbox"):
-            from actionkit.sandbox.control_views import handle_control
-
             if not _is_loopback(request.remote_addr):
                 return empty(403)
             return handle_control(self, request)

@@ -7,6 +7,7 @@ a contribution from the API call to its ActionKit delivery. A task queued by bea
 from celery import signals
 
 from config.logging import correlation_id, task_context
+from integrations.observability.beacons import start_beat_beacon, start_worker_beacon
 
 HEADER = "request_correlation_id"  # Not "correlation_id": Celery uses that name for the task id.
 _tokens: dict[str, tuple] = {}
@@ -43,14 +44,10 @@ def _leave_task(sender=None, task_id=None, **kwargs):
 
 @signals.worker_ready.connect
 def _worker_ready(sender=None, **kwargs):
-    from integrations.observability.beacons import start_worker_beacon
-
     queues = sorted(queue.name for queue in sender.app.amqp.queues.consume_from.values()) if sender else []
     start_worker_beacon(getattr(sender, "hostname", "worker"), queues)
 
 
 @signals.beat_init.connect
 def _beat_ready(sender=None, **kwargs):
-    from integrations.observability.beacons import start_beat_beacon
-
     start_beat_beacon()

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from integrations.models import Backfill, Connection, Delivery, SyncCursor
 from integrations.observability.exposition import Gauge, render
+from integrations.ratelimit import throttle_for
 
 logger = logging.getLogger(__name__)
 
@@ -68,10 +69,6 @@ def poll_lag(now) -> list[Gauge]:
 def rate_limit_utilization() -> Gauge:
     """Share of each active connection's records-per-minute budget used in the current window (0..1)."""
     gauge = Gauge("akbridge_rate_limit_utilization", "Share of the records-per-minute budget in use, per connection.")
-    try:
-        from integrations.ratelimit import throttle_for
-    except ImportError:  # The shared limiter is optional for this endpoint; report no samples rather than fail.
-        return gauge
     for connection in Connection.objects.exclude(status=Connection.Status.DISCONNECTED).only("id", "kind", "host", "records_per_minute"):
         try:
             throttle = throttle_for(key=f"connection:{connection.pk}", per_minute=connection.budget_per_minute,

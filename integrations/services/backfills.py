@@ -15,7 +15,9 @@ from django.utils import timezone
 from integrations import registry
 from integrations.models import Backfill, Connection, Delivery
 from integrations.services.audit import audit_record
-from integrations.services.deliveries import connection_is_sendable, delivery_send
+from integrations.services.deliveries import connection_is_sendable, delivery_send_one
+from integrations.tasks import backfill_plan as backfill_plan_task
+from integrations.tasks import backfill_pump as backfill_pump_task
 
 logger = logging.getLogger(__name__)
 
@@ -31,14 +33,11 @@ def backfill_start(*, connection: Connection, params: dict, actor) -> Backfill:
         actor, "is_authenticated", False) else None, heartbeat_at=timezone.now())
     audit_record(entity=connection.entity, actor=actor, action="backfill.started", target=f"backfill {backfill.pk}",
                  changes=params)
-    transaction.on_commit(lambda: _queue("integrations.backfill_plan", backfill.pk))
+    transaction.on_commit(lambda: _queue(backfill_plan_task, backfill.pk))
     return backfill
 
 
-def _queue(task_name: str, backfill_id: int, countdown: float | None = None) -> None:
-    from integrations import tasks
-
-    task = {"integrations.backfill_plan": tasks.backfill_plan, "integrations.backfill_pump": tasks.backfill_pump}[task_name]
+def _queue(task, backfill_id: int, countdown: float | None = None) -> None:
     try:
         task.apply_async((backfill_id,), countdown=countdown)
     except Exception:
@@ -64,9 +63,9 @@ def backfill_plan(*, backfill_id: int) -> None:
                 backfill.status, backfill.planned_at = Backfill.Status.RUNNING, timezone.now()
             backfill.save(update_fields=["cursor", "planned", "heartbeat_at", "status", "planned_at"])
         if chunk.done:
-            _queue("integrations.backfill_pump", backfill_id)
+            _queue(backfill_pump_task, backfill_id)
             return
-    _queue("integrations.backfill_plan", backfill_id)
+    _queue(backfill_plan_task, backfill_id)
 
 
 def backfill_pump(*, backfill_id: int) -> None:
@@ -84,8 +83,8 @@ def backfill_pump(*, backfill_id: int) -> None:
             _finish_or_wait(backfill)
             return
         for delivery_id in due:
-            delivery_send(delivery_id=delivery_id)
-    _queue("integrations.backfill_pump", backfill_id)
+            delivery_send_one(delivery_id=delivery_id)
+    _queue(backfill_pump_task, backfill_id)
 
 
 def _due_ids(backfill: Backfill) -> list[int]:
@@ -102,7 +101,7 @@ def _finish_or_wait(backfill: Backfill) -> None:
         logger.info("backfill.finished", extra={"backfill_id": backfill.pk})
         return
     wait = max(1.0, min(60.0, (next_due - timezone.now()).total_seconds()))
-    _queue("integrations.backfill_pump", backfill.pk, countdown=wait)
+    _queue(backfill_pump_task, backfill.pk, countdown=wait)
 
 
 @transaction.atomic
@@ -127,7 +126,7 @@ def backfills_sweep() -> int:
         Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=stale))
     for backfill in rows:
         Backfill.objects.filter(pk=backfill.pk).update(heartbeat_at=timezone.now())
-        task = "integrations.backfill_plan" if backfill.status == Backfill.Status.PLANNING else "integrations.backfill_pump"
+        task = backfill_plan_task if backfill.status == Backfill.Status.PLANNING else backfill_pump_task
         _queue(task, backfill.pk)
         restarted += 1
     return restarted

@@ -3,6 +3,7 @@ from django.utils import timezone
 
 from integrations.models import Connection, Entity
 from integrations.services.audit import audit_record
+from integrations.services.deliveries import deliveries_sweep_queue
 
 
 @transaction.atomic
@@ -28,7 +29,7 @@ def connection_connect(*, entity: Entity, kind: str, host: str, config: dict, se
     connection.save()
     audit_record(entity=entity, actor=actor, action=action, target=kind,
                  changes={"host": host, **{k: v for k, v in config.items()}, "password": "set"})
-    transaction.on_commit(_kick_sweep)
+    transaction.on_commit(deliveries_sweep_queue)
     return connection
 
 
@@ -64,11 +65,3 @@ def connection_set_rate_limit(*, connection: Connection, records_per_minute: int
                  changes={"records_per_minute": [before, records_per_minute]})
     return connection
 
-
-def _kick_sweep() -> None:
-    from integrations.tasks import deliveries_sweep
-
-    try:
-        deliveries_sweep.delay()
-    except Exception:  # The periodic sweep will run anyway.
-        pass

@@ -1,4 +1,5 @@
-"""The outbox: enqueue in the event's transaction, claim with a conditional UPDATE, sort every outcome into one class.
+"""The outbox: enqueue in the event's transaction, claim with a conditional UPDATE, sort every outcome into one class
+(integrations.services.outcomes).
 
 Invariants:
 - One row per (connection, key); enqueuing the same event again returns the existing row.
@@ -13,7 +14,6 @@ Invariants:
 """
 
 import logging
-import random
 import time
 from datetime import timedelta
 from functools import partial
@@ -24,17 +24,16 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from integrations import registry
-from integrations.models import Backfill, Connection, Delivery, DeliveryAttempt
+from integrations.models import Connection, Delivery
 from integrations.registry import Outcome
 from integrations.services.audit import audit_record
-from integrations.services.notifications import connection_paused_tell
+from integrations.services.outcomes import delivery_send_queue, kind_send, outcome_apply
+from integrations.services.pump import connection_pump
+from integrations.tasks import deliveries_sweep as deliveries_sweep_task
 
 logger = logging.getLogger(__name__)
 
-EXCERPT_LIMIT = 2000  # Characters of a response kept per attempt; enough to read an error, small enough to store.
 DEPENDENCY_WAIT_SECONDS = 5  # How soon a row waiting on its contribution is looked at again.
-COUNTDOWN_LIMIT_SECONDS = 60  # Longer waits are left to the sweeper, well inside the broker's visibility timeout.
 
 
 def delivery_enqueue(*, connection: Connection, key: str, event_type: str, payload: dict, source_id: int | None = None,
@@ -50,32 +49,22 @@ def delivery_enqueue(*, connection: Connection, key: str, event_type: str, paylo
                   "options": options or {}, "next_attempt_at": now, "enqueued_at": now if sendable else None},
     )
     if created and sendable:
-        transaction.on_commit(partial(_queue_send, delivery.id))
+        transaction.on_commit(partial(delivery_send_queue, delivery.id))
     return delivery, created
-
-
-def _queue_send(delivery_id: int, countdown: float = 0) -> None:
-    from integrations.tasks import delivery_send
-
-    try:
-        delivery_send.apply_async((delivery_id,), countdown=countdown or None)
-    except Exception:  # The broker is down: the row is pending and unclaimed, so the sweeper will find it.
-        logger.warning("delivery.enqueue.failed", extra={"delivery_id": delivery_id}, exc_info=True)
 
 
 def connection_is_sendable(connection: Connection) -> bool:
     return connection.status != Connection.Status.DISCONNECTED and not connection.halted and not connection.entity.paused
 
 
-def delivery_send(*, delivery_id: int) -> str | None:
-    """Try to deliver one row. Returns the outcome kind, or None when there was nothing to do."""
+def delivery_send_one(*, delivery_id: int) -> str | None:
+    """Try to deliver this row alone (backfills pace their rows one by one). Returns the outcome kind, or None when
+    there was nothing to do."""
     return _delivery_send(delivery_id)[0]
 
 
-def delivery_send_and_pump(*, delivery_id: int) -> str | None:
+def delivery_send(*, delivery_id: int) -> str | None:
     """The live task: deliver this row and, when that worked, the connection's other due live rows."""
-    from integrations.services.pump import connection_pump
-
     state = _task_state(delivery_id)
     if state is None:
         return None
@@ -119,18 +108,9 @@ def _delivery_send(delivery_id: int) -> tuple[str | None, Delivery | None]:
     # The claim matched the status and attempts just read, so the row is the one loaded; no re-read needed.
     delivery.status, delivery.claimed_at, delivery.attempts = Delivery.Status.SENDING, now, delivery.attempts + 1
     started = time.monotonic()
-    outcome = _send_through_kind(delivery)
-    _apply_outcome(delivery=delivery, outcome=outcome, started_at=now, duration_ms=int((time.monotonic() - started) * 1000))
+    outcome = kind_send(delivery)
+    outcome_apply(delivery=delivery, outcome=outcome, started_at=now, duration_ms=int((time.monotonic() - started) * 1000))
     return outcome.kind, delivery
-
-
-def _send_through_kind(delivery: Delivery) -> Outcome:
-    kind = registry.get_kind(delivery.connection.kind)
-    try:
-        return kind.send(delivery.connection, delivery)
-    except Exception as exc:  # A bug in a sender must not strand the row in SENDING.
-        logger.exception("delivery.send.crashed", extra={"delivery_id": delivery.id})
-        return Outcome(Outcome.RETRYABLE, detail=f"Internal error while sending: {type(exc).__name__}")
 
 
 def _dependency_ready(delivery: Delivery) -> bool:
@@ -144,102 +124,8 @@ def _dependency_ready(delivery: Delivery) -> bool:
     wait_until = timezone.now() + timedelta(seconds=DEPENDENCY_WAIT_SECONDS)
     Delivery.objects.filter(pk=delivery.pk, status__in=Delivery.DUE).update(next_attempt_at=wait_until, enqueued_at=wait_until)
     if delivery.lane == Delivery.Lane.LIVE:
-        _queue_send(delivery.id, countdown=DEPENDENCY_WAIT_SECONDS)
+        delivery_send_queue(delivery.id, countdown=DEPENDENCY_WAIT_SECONDS)
     return False
-
-
-def retry_delay_seconds(attempts: int, retry_after: float | None = None) -> float:
-    """Capped exponential backoff with ±20% jitter; a server's Retry-After wins when it is longer."""
-    base = settings.DELIVERY_BACKOFF_BASE_SECONDS * (2 ** max(0, attempts - 1))
-    delay = min(base, settings.DELIVERY_BACKOFF_MAX_SECONDS) * random.uniform(0.8, 1.2)
-    return max(delay, retry_after or 0.0)
-
-
-@transaction.atomic
-def _apply_outcome(*, delivery: Delivery, outcome: Outcome, started_at, duration_ms: int) -> None:
-    now = timezone.now()
-    DeliveryAttempt.objects.create(delivery=delivery, started_at=started_at, duration_ms=duration_ms,
-                                   outcome=outcome.kind, status_code=outcome.status_code, detail=outcome.detail[:EXCERPT_LIMIT])
-    fields = {"last_status_code": outcome.status_code, "claimed_at": None}
-    if outcome.kind == Outcome.SUCCESS:
-        fields.update(status=Delivery.Status.SUCCEEDED, delivered_at=now, remote_ref=outcome.remote_ref[:200], last_error="")
-        _connection_succeeded(delivery.connection, now)
-    elif outcome.kind == Outcome.HALT:
-        # The credentials were refused: the row waits without using up a try until someone fixes them.
-        fields.update(status=Delivery.Status.PENDING, attempts=F("attempts") - 1, last_error=outcome.detail,
-                      enqueued_at=None)  # Not queued any more: the sweep after a reconnect picks it up at once.
-        if not connection_halt(connection=delivery.connection, reason=outcome.detail):
-            fields["enqueued_at"] = now  # Refused with credentials replaced meanwhile: send again with the new ones.
-            transaction.on_commit(partial(_queue_send, delivery.id))
-    elif outcome.kind == Outcome.RETRYABLE and delivery.attempts < settings.DELIVERY_MAX_ATTEMPTS:
-        delay = retry_delay_seconds(delivery.attempts, outcome.retry_after)
-        fields.update(status=Delivery.Status.FAILED, last_error=outcome.detail,
-                      next_attempt_at=now + timedelta(seconds=delay))
-        if delay <= COUNTDOWN_LIMIT_SECONDS and delivery.lane == Delivery.Lane.LIVE:
-            fields["enqueued_at"] = now + timedelta(seconds=delay)
-            transaction.on_commit(partial(_queue_send, delivery.id, countdown=delay))
-        _connection_failed(delivery.connection, now, outcome.detail)
-    else:
-        fields.update(status=Delivery.Status.DEAD, last_error=outcome.detail or "Failed permanently.")
-        if outcome.kind == Outcome.RETRYABLE:
-            _connection_failed(delivery.connection, now, outcome.detail)
-    Delivery.objects.filter(pk=delivery.pk).update(**fields)
-    if delivery.backfill_id and delivery.lane == Delivery.Lane.BACKFILL:
-        counter = "succeeded" if outcome.kind == Outcome.SUCCESS else "failed" if fields["status"] == Delivery.Status.DEAD else None
-        if counter:
-            Backfill.objects.filter(pk=delivery.backfill_id).update(**{counter: F(counter) + 1})
-    log = logger.info if outcome.kind == Outcome.SUCCESS else logger.warning
-    log("delivery.attempt." + outcome.kind, extra={"delivery_id": delivery.id, "connection_id": delivery.connection_id,
-                                                    "status": outcome.status_code, "attempt": delivery.attempts})
-
-
-def _connection_succeeded(connection: Connection, now) -> None:
-    # Writing the connection row on every success would serialize workers on one row lock, so only write on change
-    # or every few seconds. The row as loaded with the delivery is fresh enough to skip even the query: a failure
-    # recorded meanwhile by another worker is cleared by the next success that loads it.
-    stale = now - timedelta(seconds=5)
-    if (connection.consecutive_failures == 0 and connection.status == Connection.Status.CONNECTED
-            and connection.last_success_at and connection.last_success_at >= stale):
-        return
-    connection.last_success_at = now  # Within this batch or task, the write below is done once.
-    Connection.objects.filter(pk=connection.pk, halted=False).filter(
-        Q(consecutive_failures__gt=0) | Q(status=Connection.Status.ERROR) | Q(last_success_at__isnull=True) | Q(last_success_at__lt=stale)
-    ).exclude(status=Connection.Status.DISCONNECTED).update(
-        consecutive_failures=0, first_failure_at=None, last_success_at=now, status=Connection.Status.CONNECTED, status_reason="")
-
-
-def _connection_failed(connection: Connection, now, reason: str) -> None:
-    Connection.objects.filter(pk=connection.pk).update(consecutive_failures=F("consecutive_failures") + 1)
-    Connection.objects.filter(pk=connection.pk, first_failure_at__isnull=True).update(first_failure_at=now)
-    Connection.objects.filter(
-        pk=connection.pk, consecutive_failures__gte=settings.CONNECTION_ERROR_AFTER_FAILURES,
-        status=Connection.Status.CONNECTED,
-    ).update(status=Connection.Status.ERROR, status_reason=reason or "ActionKit is not answering; we keep retrying.")
-    hours = settings.CONNECTION_PAUSE_AFTER_HOURS
-    if Connection.objects.filter(pk=connection.pk, halted=False,
-                                 first_failure_at__lte=now - timedelta(hours=hours)).exists():
-        connection_halt(connection=connection, reason=(
-            f"Paused: every delivery has failed for {hours:g} hours ({reason or 'no answer'}). Waiting events are "
-            "kept; reconnect once ActionKit answers again to send them."))
-
-
-def connection_halt(*, connection: Connection, reason: str) -> bool:
-    """Stop all sending for a connection whose credentials were refused (or that failed for days), say so on its
-    details page and email the people who can fix it.
-
-    `connection` is the row as the refused request loaded it. A reconnect while that request was in flight put new
-    credentials in place (a new connected_at), so the refusal says nothing about them: nothing is halted, and this
-    returns False so the caller can try again at once. True when the connection is (now) halted.
-    """
-    updated = Connection.objects.filter(pk=connection.pk, halted=False, connected_at=connection.connected_at).exclude(
-        status=Connection.Status.DISCONNECTED).update(halted=True, status=Connection.Status.ERROR, status_reason=reason)
-    if updated:
-        audit_record(entity=connection.entity, actor=None, action="connection.halted", target=connection.kind,
-                     changes={"reason": reason})
-        logger.warning("connection.halted", extra={"connection_id": connection.pk})
-        connection_paused_tell(connection=connection, reason=reason)
-        return True
-    return not Connection.objects.filter(pk=connection.pk).exclude(connected_at=connection.connected_at).exists()
 
 
 @transaction.atomic
@@ -252,9 +138,18 @@ def delivery_retry(*, delivery: Delivery, actor) -> Delivery:
                                                    attempts=0)
     audit_record(entity=delivery.connection.entity, actor=actor, action="delivery.retried", target=delivery.key)
     if connection_is_sendable(delivery.connection):
-        transaction.on_commit(partial(_queue_send, delivery.pk))
+        transaction.on_commit(partial(delivery_send_queue, delivery.pk))
     delivery.refresh_from_db()
     return delivery
+
+
+def deliveries_sweep_queue() -> None:
+    """Sweep now rather than at the next periodic sweep, as after a reconnect or a resume; without a broker, beat's
+    sweep will."""
+    try:
+        deliveries_sweep_task.delay()
+    except Exception:
+        pass
 
 
 SWEEP_BATCH = 2000  # Rows re-queued per sweep; a larger backlog drains over the next sweeps.
@@ -277,7 +172,7 @@ def deliveries_sweep(*, now=None) -> dict[str, int]:
     ids = list(due)
     Delivery.objects.filter(id__in=ids).update(enqueued_at=now)
     for delivery_id in ids:
-        _queue_send(delivery_id)
+        delivery_send_queue(delivery_id)
     if ids or freed:
         logger.info("delivery.sweep", extra={"requeued": len(ids), "freed": freed})
     return {"requeued": len(ids), "freed": freed}

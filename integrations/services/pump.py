@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from integrations.models import Connection, Delivery, DeliveryAttempt
 from integrations.registry import Outcome
-from integrations.services.deliveries import EXCERPT_LIMIT, _apply_outcome, _connection_succeeded, _send_through_kind
+from integrations.services.outcomes import EXCERPT_LIMIT, connection_succeeded, kind_send, outcome_apply
 
 logger = logging.getLogger("integrations.services.deliveries")
 
@@ -67,13 +67,13 @@ def _send_batch(batch: list[Delivery]) -> tuple[int, bool]:
     for index, delivery in enumerate(batch):
         delivery.connection = batch[0].connection  # One connection object per batch, so bookkeeping is shared.
         started_at, started = timezone.now(), time.monotonic()
-        outcome = _send_through_kind(delivery)
+        outcome = kind_send(delivery)
         duration_ms = int((time.monotonic() - started) * 1000)
         if outcome.kind == Outcome.SUCCESS:
             succeeded.append((delivery, outcome, started_at, duration_ms))
             continue
         _record_successes(succeeded)
-        _apply_outcome(delivery=delivery, outcome=outcome, started_at=started_at, duration_ms=duration_ms)
+        outcome_apply(delivery=delivery, outcome=outcome, started_at=started_at, duration_ms=duration_ms)
         _hand_back(batch[index + 1:])
         return len(succeeded), True
     _record_successes(succeeded)
@@ -96,7 +96,7 @@ def _record_successes(items: list) -> None:
     Delivery.objects.filter(id__in=[d.id for d in rows]).update(
         status=Delivery.Status.SUCCEEDED, delivered_at=now, last_error="", claimed_at=None)
     Delivery.objects.bulk_update(rows, ["remote_ref", "last_status_code"])
-    _connection_succeeded(rows[0].connection, now)
+    connection_succeeded(rows[0].connection, now)
     for delivery, outcome, _, _ in items:
         logger.info("delivery.attempt.success", extra={"delivery_id": delivery.id, "connection_id": delivery.connection_id,
                                                        "status": outcome.status_code, "attempt": delivery.attempts})

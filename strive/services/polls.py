@@ -22,8 +22,8 @@ from actionkit.factory import client_for
 from integrations.models import Connection, SyncCursor
 from integrations.readahead import prefetched_groups
 from integrations.services.bulkload import BulkLoadStats
-from integrations.services.deliveries import connection_halt
 from integrations.services.leases import lease, lease_renew
+from integrations.services.outcomes import connection_halt
 from strive.models import GroupMembership, Member, MemberLink, ScannedUser
 from strive.services.config import sync_settings
 from strive.services.phonesync import phones_ingest

@@ -35,7 +35,7 @@ def history(world):
 def plan(connection, params, monkeypatch, chunk=2) -> Backfill:
     """Plan only: the pump that planning queues is recorded, not run, so the planned rows can be inspected."""
     monkeypatch.setattr(backfills, "PLAN_CHUNK", chunk)
-    monkeypatch.setattr(backfills, "_queue", lambda task_name, backfill_id, countdown=None: None)
+    monkeypatch.setattr(backfills, "_queue", lambda task, backfill_id, countdown=None: None)
     backfill = Backfill.objects.create(connection=connection, params=params)
     backfills.backfill_plan(backfill_id=backfill.pk)
     backfill.refresh_from_db()

@@ -140,12 +140,12 @@ def test_it_sorts_client_errors_into_outcomes(world, fake_ak, django_capture_on_
 
 
 def test_it_passes_the_backfill_flag_from_options(world, fake_ak):
-    from integrations.services.deliveries import delivery_send
+    from integrations.services.deliveries import delivery_send_one
 
     record(world.cast.entity_a, payloads.contribution())
     delivery = Delivery.objects.get()
     Delivery.objects.filter(pk=delivery.pk).update(status=Delivery.Status.PENDING, options={"backfill_flag": True})
-    delivery_send(delivery_id=delivery.pk)
+    delivery_send_one(delivery_id=delivery.pk)
     assert fake_ak.calls[-1]["backfill"] is True
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from integrations import registry
 from integrations.models import Backfill, Connection, Delivery, DeliveryAttempt, Entity
 from integrations.registry import BackfillChunk, Kind, Outcome
-from integrations.services import backfills, connections, deliveries
+from integrations.services import backfills, connections, deliveries, outcomes
 
 
 class ScriptedSender:
@@ -75,13 +75,13 @@ def test_it_retries_retryable_outcomes_then_marks_dead(conn, sender, settings):
     settings.CONNECTION_ERROR_AFTER_FAILURES = 1
     sender.script = [Outcome(Outcome.RETRYABLE, 503, "busy"), Outcome(Outcome.RETRYABLE, 503, "busy")]
     delivery = _enqueue(conn)
-    deliveries.delivery_send(delivery_id=delivery.pk)
+    deliveries.delivery_send_one(delivery_id=delivery.pk)
     delivery.refresh_from_db()
     assert delivery.status == Delivery.Status.FAILED and delivery.next_attempt_at > timezone.now()
     conn.refresh_from_db()
     assert conn.status == Connection.Status.ERROR and "busy" in conn.status_reason
     Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
-    deliveries.delivery_send(delivery_id=delivery.pk)
+    deliveries.delivery_send_one(delivery_id=delivery.pk)
     delivery.refresh_from_db()
     assert delivery.status == Delivery.Status.DEAD and delivery.attempts == 2
 
@@ -90,9 +90,9 @@ def test_a_success_clears_connection_error_by_itself(conn, sender, settings):
     settings.CONNECTION_ERROR_AFTER_FAILURES = 1
     sender.script = [Outcome(Outcome.RETRYABLE, 500, "down")]
     delivery = _enqueue(conn)
-    deliveries.delivery_send(delivery_id=delivery.pk)
+    deliveries.delivery_send_one(delivery_id=delivery.pk)
     Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
-    deliveries.delivery_send(delivery_id=delivery.pk)
+    deliveries.delivery_send_one(delivery_id=delivery.pk)
     conn.refresh_from_db()
     assert conn.status == Connection.Status.CONNECTED and conn.status_reason == "" and conn.consecutive_failures == 0
 
@@ -100,15 +100,15 @@ def test_a_success_clears_connection_error_by_itself(conn, sender, settings):
 def test_a_halt_stops_the_connection_without_using_a_try(conn, sender):
     sender.script = [Outcome(Outcome.HALT, 401, "ActionKit rejected the username or password (HTTP 401).")]
     first, second = _enqueue(conn, "item:1"), _enqueue(conn, "item:2")
-    deliveries.delivery_send(delivery_id=first.pk)
+    deliveries.delivery_send_one(delivery_id=first.pk)
     first.refresh_from_db()
     conn.refresh_from_db()
     assert first.status == Delivery.Status.PENDING and first.attempts == 0
     assert conn.halted and conn.status == Connection.Status.ERROR and "401" in conn.status_reason
-    assert deliveries.delivery_send(delivery_id=second.pk) is None  # Nothing more goes out while halted.
+    assert deliveries.delivery_send_one(delivery_id=second.pk) is None  # Nothing more goes out while halted.
     connections.connection_connect(entity=conn.entity, kind="scripted", host=conn.host, config={}, secrets={"password": "new"},
                                    actor=None)
-    assert deliveries.delivery_send(delivery_id=second.pk) == Outcome.SUCCESS
+    assert deliveries.delivery_send_one(delivery_id=second.pk) == Outcome.SUCCESS
 
 
 def test_a_refusal_of_credentials_replaced_in_flight_halts_nothing(conn, sender, monkeypatch,
@@ -126,7 +126,7 @@ def test_a_refusal_of_credentials_replaced_in_flight_halts_nothing(conn, sender,
                         dataclasses.replace(registry._KINDS["scripted"], send=refused_after_a_reconnect))
     delivery = _enqueue(conn)
     with django_capture_on_commit_callbacks(execute=True):
-        deliveries.delivery_send(delivery_id=delivery.pk)
+        deliveries.delivery_send_one(delivery_id=delivery.pk)
     conn.refresh_from_db()
     delivery.refresh_from_db()
     assert not conn.halted and conn.status == Connection.Status.CONNECTED
@@ -150,7 +150,7 @@ def test_a_halt_emails_the_people_who_can_fix_it_once(conn, sender, mailoutbox, 
     sender.script = [Outcome(Outcome.HALT, 401, "ActionKit rejected the username or password (HTTP 401).")] * 2
     with django_capture_on_commit_callbacks(execute=True):
         for key in ("item:1", "item:2"):
-            deliveries.delivery_send(delivery_id=_enqueue(conn, key).pk)
+            deliveries.delivery_send_one(delivery_id=_enqueue(conn, key).pk)
     assert len(mailoutbox) == 1  # The second refusal finds the connection already halted.
     mail = mailoutbox[0]
     assert sorted(mail.to) == ["admin@example.org", "keeper@example.org"]
@@ -165,28 +165,28 @@ def test_a_connection_failing_for_days_is_paused_and_its_waiting_events_kept(con
                                                  consecutive_failures=40)
     sender.script = [Outcome(Outcome.RETRYABLE, 503, "Service Unavailable")] * 2
     with django_capture_on_commit_callbacks(execute=True):
-        deliveries.delivery_send(delivery_id=_enqueue(conn, "item:1").pk)
+        deliveries.delivery_send_one(delivery_id=_enqueue(conn, "item:1").pk)
     conn.refresh_from_db()
     assert not conn.halted and mailoutbox == []  # 119 hours: still retrying.
     Connection.objects.filter(pk=conn.pk).update(first_failure_at=timezone.now() - timedelta(hours=121))
     waiting = _enqueue(conn, "item:2")
     with django_capture_on_commit_callbacks(execute=True):
-        deliveries.delivery_send(delivery_id=waiting.pk)
+        deliveries.delivery_send_one(delivery_id=waiting.pk)
     conn.refresh_from_db()
     waiting.refresh_from_db()
     assert conn.halted and conn.status_reason.startswith("Paused: every delivery has failed for 120 hours")
     assert waiting.status == Delivery.Status.FAILED and len(mailoutbox) == 1
-    assert deliveries.delivery_send(delivery_id=waiting.pk) is None  # Nothing goes out while paused.
+    assert deliveries.delivery_send_one(delivery_id=waiting.pk) is None  # Nothing goes out while paused.
     connections.connection_connect(entity=conn.entity, kind="scripted", host=conn.host, config={},
                                    secrets={"password": "p"}, actor=None)
     Delivery.objects.filter(pk=waiting.pk).update(next_attempt_at=timezone.now())
-    assert deliveries.delivery_send(delivery_id=waiting.pk) == Outcome.SUCCESS
+    assert deliveries.delivery_send_one(delivery_id=waiting.pk) == Outcome.SUCCESS
 
 
 def test_a_permanent_outcome_is_dead_at_once(conn, sender):
     sender.script = [Outcome(Outcome.PERMANENT, 400, "zip: ZIP Code is invalid.")]
     delivery = _enqueue(conn)
-    deliveries.delivery_send(delivery_id=delivery.pk)
+    deliveries.delivery_send_one(delivery_id=delivery.pk)
     delivery.refresh_from_db()
     assert delivery.status == Delivery.Status.DEAD and "ZIP" in delivery.last_error
 
@@ -194,23 +194,23 @@ def test_a_permanent_outcome_is_dead_at_once(conn, sender):
 def test_a_dependent_event_waits_for_its_contribution(conn, sender):
     contribution = _enqueue(conn, "contribution:1")
     refund = _enqueue(conn, "refund:1", depends_on=contribution)
-    assert deliveries.delivery_send(delivery_id=refund.pk) is None
+    assert deliveries.delivery_send_one(delivery_id=refund.pk) is None
     assert sender.sent == []
-    deliveries.delivery_send(delivery_id=contribution.pk)
+    deliveries.delivery_send_one(delivery_id=contribution.pk)
     Delivery.objects.filter(pk=refund.pk).update(next_attempt_at=timezone.now())
-    assert deliveries.delivery_send(delivery_id=refund.pk) == Outcome.SUCCESS
+    assert deliveries.delivery_send_one(delivery_id=refund.pk) == Outcome.SUCCESS
     assert sender.sent == ["contribution:1", "refund:1"]
 
 
 def test_nothing_is_sent_after_disconnect_and_reconnect_resumes(conn, sender):
     delivery = _enqueue(conn)
     connections.connection_disconnect(connection=conn, actor=None)
-    assert deliveries.delivery_send(delivery_id=delivery.pk) is None
+    assert deliveries.delivery_send_one(delivery_id=delivery.pk) is None
     conn.refresh_from_db()
     assert conn.secrets == {} and Delivery.objects.get(pk=delivery.pk).status == Delivery.Status.PENDING
     connections.connection_connect(entity=conn.entity, kind="scripted", host=conn.host, config={}, secrets={"password": "p"},
                                    actor=None)
-    deliveries.delivery_send(delivery_id=delivery.pk)
+    deliveries.delivery_send_one(delivery_id=delivery.pk)
     assert sender.sent == ["item:1"]
 
 
@@ -229,7 +229,7 @@ def test_the_sweeper_frees_stuck_claims_and_requeues_lost_tasks(conn, sender, se
 def test_manual_retry_sends_a_dead_delivery_again(conn, sender, django_capture_on_commit_callbacks):
     sender.script = [Outcome(Outcome.PERMANENT, 400, "bad")]
     delivery = _enqueue(conn)
-    deliveries.delivery_send(delivery_id=delivery.pk)
+    deliveries.delivery_send_one(delivery_id=delivery.pk)
     with django_capture_on_commit_callbacks(execute=True):
         deliveries.delivery_retry(delivery=Delivery.objects.get(pk=delivery.pk), actor=None)
     assert Delivery.objects.get(pk=delivery.pk).status == Delivery.Status.SUCCEEDED
@@ -259,7 +259,7 @@ def test_cancelling_a_backfill_stops_its_rows(conn, sender):
 def test_retry_delay_backs_off_with_jitter_and_honours_retry_after(settings):
     settings.DELIVERY_BACKOFF_BASE_SECONDS = 10
     settings.DELIVERY_BACKOFF_MAX_SECONDS = 100
-    assert 8 <= deliveries.retry_delay_seconds(1) <= 12
-    assert 32 <= deliveries.retry_delay_seconds(3) <= 48
-    assert 80 <= deliveries.retry_delay_seconds(10) <= 120
-    assert deliveries.retry_delay_seconds(1, retry_after=300) == 300
+    assert 8 <= outcomes.retry_delay_seconds(1) <= 12
+    assert 32 <= outcomes.retry_delay_seconds(3) <= 48
+    assert 80 <= outcomes.retry_delay_seconds(10) <= 120
+    assert outcomes.retry_delay_seconds(1, retry_after=300) == 300

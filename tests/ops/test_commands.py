@@ -13,7 +13,7 @@ def connection(cast):
 def test_deliveries_replay_requeues_only_the_chosen_status(connection, capsys, monkeypatch,
                                                            django_capture_on_commit_callbacks):
     sent = []
-    monkeypatch.setattr("integrations.services.deliveries._queue_send", lambda delivery_id, countdown=0: sent.append(delivery_id))
+    monkeypatch.setattr("integrations.services.deliveries.delivery_send_queue", lambda delivery_id, countdown=0: sent.append(delivery_id))
     dead = [Delivery.objects.create(connection=connection, key=f"d{i}", event_type="contribution", status="dead", attempts=12)
             for i in range(3)]
     done = Delivery.objects.create(connection=connection, key="ok", event_type="contribution", status="succeeded")

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from integrations.models import Entity
+from integrations.services.deliveries import deliveries_sweep_queue
 from integrations.services.tenancy import entity_set_paused
 
 
@@ -22,15 +23,6 @@ class Command(BaseCommand):
             return
         entity_set_paused(entity=entity, paused=paused, actor=None)
         if not paused:
-            _kick_sweep()
+            deliveries_sweep_queue()  # Start the waiting rows now rather than at the next periodic sweep.
         self.stdout.write(self.style.SUCCESS(f"{'Paused' if paused else 'Resumed'} {entity.name} ({entity.slug})."))
 
-
-def _kick_sweep() -> None:
-    """Start the waiting rows now rather than at the next periodic sweep; without a broker, beat's sweep will."""
-    from integrations.tasks import deliveries_sweep
-
-    try:
-        deliveries_sweep.delay()
-    except Exception:
-        pass

@@ -8,23 +8,21 @@ the answer is None and the action is kept without a member.
 from collections.abc import Iterable
 from datetime import datetime
 
+from django.db import transaction
+
+from actionkit.errors import ActionKitNotFound
 from integrations.models import Connection
+from strive.models import MemberLink, ScannedUser
+from strive.services.sync import users_sync_batch
 
 
 def _links(*, connection: Connection, ak_user_ids: Iterable[int]) -> dict[int, int]:
-    from strive.models import MemberLink
-
     rows = MemberLink.objects.filter(connection=connection, ak_user_id__in=list(ak_user_ids))
     return dict(rows.values_list("ak_user_id", "member_id"))
 
 
 def _sync_unlinked(*, connection: Connection, ak_user_ids: list[int], client) -> dict[int, int | None]:
     """Read each user and its phones from ActionKit, then let the member sync decide eligibility in one batch."""
-    from django.db import transaction
-
-    from actionkit.errors import ActionKitNotFound
-    from strive.services.sync import users_sync_batch
-
     users, phones = [], {}
     for ak_user_id in ak_user_ids:
         try:
@@ -41,8 +39,6 @@ def _sync_unlinked(*, connection: Connection, ak_user_ids: list[int], client) ->
 
 def _judged_since(*, connection: Connection, acted_at: dict[int, datetime | None]) -> dict[int, None]:
     """Users the member sync already found ineligible after they acted: reading them again would change nothing."""
-    from strive.models import ScannedUser
-
     rows = ScannedUser.objects.filter(connection=connection, ak_user_id__in=list(acted_at), member__isnull=True)
     return {uid: None for uid, scanned_at in rows.values_list("ak_user_id", "scanned_at")
             if acted_at[uid] is not None and scanned_at >= acted_at[uid]}
