@@ -4,9 +4,9 @@ recorded into the ledger and sent on comes out as ActBlue sent it, key for key a
 import pytest
 
 from actblue.models import Cancellation, LineItem, Refund
+from actblue.sender import notification_for
 from actblue.serializers import NotificationSerializer
 from actblue.services import ledger
-from actblue.services.sending import notification_for
 from integrations.models import Delivery
 from tests.actblue.payloads import fixture
 
