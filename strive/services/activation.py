@@ -13,6 +13,7 @@ from integrations.services.connections import connection_connect, connection_dis
 from strive.models import Group, MemberLink
 from strive.services.config import IMPORT_PAGE_NAME, IMPORT_PAGE_TITLE, KIND, PHONE_TYPE_CHOICES, PRIMARY_GROUP_NAME
 from strive.services.fields import core_mappings_ensure
+from strive.services.sync import member_push_changes
 
 
 class ActivationError(Exception):
@@ -60,8 +61,6 @@ def sync_activate(*, connection: Connection, actor) -> Connection:
 
 def _push_offline_changes(connection: Connection) -> None:
     """Members edited while Sync Accounts was off: send what ActionKit missed."""
-    from strive.services.pushes import member_push_changes
-
     stale = MemberLink.objects.filter(connection=connection, member__updated_at__gt=F("updated_at")).select_related("member")
     for link in stale.iterator(chunk_size=500):
         member_push_changes(member=link.member)
