@@ -14,6 +14,7 @@ from strive.models import Group, MemberLink
 from strive.services.config import IMPORT_PAGE_NAME, IMPORT_PAGE_TITLE, KIND, PHONE_TYPE_CHOICES, PRIMARY_GROUP_NAME
 from strive.services.fields import core_mappings_ensure
 from strive.services.sync import member_push_changes
+from strive.tasks import users_poll as users_poll_task
 
 
 class ActivationError(Exception):
@@ -88,9 +89,8 @@ def _activate(*, connection: Connection, actor, total: int | None) -> Connection
 def _start_poll(connection_id: int) -> None:
     """Activation starts the initial user sync and the first pull of pages and usergroups at once."""
     from strive.activity.tasks import poll_connection
-    from strive.tasks import users_poll
 
-    users_poll.delay(connection_id)
+    users_poll_task.delay(connection_id)
     poll_connection.delay(connection_id)
 
 
