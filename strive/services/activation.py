@@ -10,6 +10,7 @@ from actionkit.factory import client_for
 from integrations.models import Connection, SyncCursor
 from integrations.services.audit import audit_record
 from integrations.services.connections import connection_connect, connection_disconnect, connection_update_config
+from strive.activation_hooks import activation_hooks_run
 from strive.models import Group, MemberLink
 from strive.services.config import IMPORT_PAGE_NAME, IMPORT_PAGE_TITLE, KIND, PHONE_TYPE_CHOICES, PRIMARY_GROUP_NAME
 from strive.services.fields import core_mappings_ensure
@@ -87,11 +88,10 @@ def _activate(*, connection: Connection, actor, total: int | None) -> Connection
 
 
 def _start_poll(connection_id: int) -> None:
-    """Activation starts the initial user sync and the first pull of pages and usergroups at once."""
-    from strive.activity.tasks import poll_connection
-
+    """Activation starts the initial user sync, and whatever other apps registered (the activity app: the first
+    pull of pages and usergroups) at once."""
     users_poll_task.delay(connection_id)
-    poll_connection.delay(connection_id)
+    activation_hooks_run(connection_id)
 
 
 @transaction.atomic
