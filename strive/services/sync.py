@@ -2,6 +2,7 @@
 
 One batch is ~100 users and costs a fixed handful of queries (everything is loaded and written in bulk), which is
 what keeps a poll above 1,000 users/s. Callers run it inside the transaction that also moves the poll cursor.
+member_push_changes runs the same field rules for one member changed on our side, and queues what ActionKit missed.
 """
 
 from dataclasses import dataclass, field
