@@ -13,9 +13,16 @@ class StriveActivityConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from strive.activation_hooks import activation_hook_register
+        from strive.activity.demo import demo_sandbox_pushes_to_us
         from strive.activity.services.groups import group_protection_reason
+        from strive.activity.services.poll import poll_connection_start
+        from strive.demo import demo_hook_register
         from strive.protections import protection_register
 
         # Page, usergroup and ActionField groups: the Groups page (strive.services.groups) asks this rule.
         protection_register(group_protection_reason)
+        # Turning Sync Accounts on (strive.services.activation) also starts our first pull of pages and usergroups.
+        activation_hook_register(poll_connection_start)
+        demo_hook_register(demo_sandbox_pushes_to_us)
 

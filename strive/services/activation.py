@@ -10,9 +10,12 @@ from actionkit.factory import client_for
 from integrations.models import Connection, SyncCursor
 from integrations.services.audit import audit_record
 from integrations.services.connections import connection_connect, connection_disconnect, connection_update_config
+from strive.activation_hooks import activation_hooks_run
 from strive.models import Group, MemberLink
 from strive.services.config import IMPORT_PAGE_NAME, IMPORT_PAGE_TITLE, KIND, PHONE_TYPE_CHOICES, PRIMARY_GROUP_NAME
 from strive.services.fields import core_mappings_ensure
+from strive.services.sync import member_push_changes
+from strive.tasks import users_poll as users_poll_task
 
 
 class ActivationError(Exception):
@@ -60,8 +63,6 @@ def sync_activate(*, connection: Connection, actor) -> Connection:
 
 def _push_offline_changes(connection: Connection) -> None:
     """Members edited while Sync Accounts was off: send what ActionKit missed."""
-    from strive.services.pushes import member_push_changes
-
     stale = MemberLink.objects.filter(connection=connection, member__updated_at__gt=F("updated_at")).select_related("member")
     for link in stale.iterator(chunk_size=500):
         member_push_changes(member=link.member)
@@ -87,12 +88,10 @@ def _activate(*, connection: Connection, actor, total: int | None) -> Connection
 
 
 def _start_poll(connection_id: int) -> None:
-    """Activation starts the initial user sync and the first pull of pages and usergroups at once."""
-    from strive.activity.tasks import poll_connection
-    from strive.tasks import users_poll
-
-    users_poll.delay(connection_id)
-    poll_connection.delay(connection_id)
+    """Activation starts the initial user sync, and whatever other apps registered (the activity app: the first
+    pull of pages and usergroups) at once."""
+    users_poll_task.delay(connection_id)
+    activation_hooks_run(connection_id)
 
 
 @transaction.atomic

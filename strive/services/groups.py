@@ -5,6 +5,7 @@ from django.db import transaction
 from integrations.services.audit import audit_record
 from strive.models import Group, GroupMembership, Member
 from strive.protections import protection_reason
+from strive.services.pushes import member_create_ak_user
 
 
 class GroupProtected(Exception):
@@ -25,8 +26,6 @@ def group_add_member(*, group: Group, member: Member, actor=None, create_ak_user
     assert group.entity_id == member.entity_id, "a group and its members belong to one entity"
     membership, created = GroupMembership.objects.get_or_create(group=group, member=member)
     if created and create_ak_user and group.kind == Group.Kind.PRIMARY:
-        from strive.services.pushes import member_create_ak_user
-
         member_create_ak_user(member=member, group=group)
     if created and actor is not None:
         audit_record(entity=group.entity, actor=actor, action="group.member_added", target=group.name,

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from integrations.services.audit import audit_record
 from strive.models import Member
 from strive.phones import phone_to_e164
+from strive.services.sync import member_push_changes
 from strive.zipstate import state_for_zip
 
 EDITABLE_FIELDS = ("email", "first_name", "last_name", "city", "state", "zip", "sms_opt_in", "source")
@@ -90,8 +91,6 @@ def member_upsert(*, entity, data: MemberInput, actor=None) -> tuple[Member, boo
 @transaction.atomic
 def member_update(*, member: Member, changes: dict, actor=None) -> Member:
     """Apply field changes (never the phone) and push them to ActionKit when the member is synced."""
-    from strive.services.pushes import member_push_changes
-
     changes = {k: v for k, v in changes.items() if k != "phone"}
     if "zip" in changes:
         changes["state"] = state_for_zip(changes["zip"]) or changes.get("state", member.state)

@@ -7,12 +7,11 @@ snapshot: a phone added after the user's last change still makes the user eligib
 from strive.models import ScannedUser
 from strive.phones import phone_pick
 from strive.services.config import sync_settings
+from strive.services.sync import users_sync_batch
 from strive.services.upserts import scanned_user_phones_upsert
 
 
 def phones_ingest(*, connection, phones: list[dict]) -> int:
-    from strive.services.sync import users_sync_batch
-
     by_user: dict[int, dict[str, list[str]]] = {}
     for phone in phones:
         if phone.get("user_id"):

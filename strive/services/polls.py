@@ -19,15 +19,17 @@ from django.utils import timezone
 
 from actionkit import errors
 from actionkit.factory import client_for
+from config.celery import Queues
 from integrations.models import Connection, SyncCursor
 from integrations.readahead import prefetched_groups
 from integrations.services.bulkload import BulkLoadStats
 from integrations.services.leases import lease, lease_renew
 from integrations.services.outcomes import connection_halt
 from strive.models import GroupMembership, Member, MemberLink, ScannedUser
-from strive.services.config import sync_settings
+from strive.services.config import KIND, sync_settings
 from strive.services.phonesync import phones_ingest
 from strive.services.sync import ak_time, users_sync_batch
+from strive.tasks import users_poll as users_poll_task
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +52,17 @@ class PollResult:
     users: int = 0
     phones: int = 0
     retry_after: float | None = None
+
+
+def poll_all() -> int:
+    """Fan out one poll per active integration; each poll takes its own lease, so overlapping ticks are harmless."""
+    count = 0
+    for connection in Connection.objects.filter(kind=KIND).exclude(status=Connection.Status.DISCONNECTED):
+        if not sync_settings(connection).active:
+            continue
+        users_poll_task.apply_async((connection.pk,), queue=Queues.POLLS)
+        count += 1
+    return count
 
 
 def users_poll(*, connection_id: int, time_budget: float = 480.0) -> PollResult:

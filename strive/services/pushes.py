@@ -12,7 +12,8 @@ from django.db import transaction
 from integrations.services.deliveries import delivery_enqueue
 from strive.models import Member, MemberLink, ScannedUser
 from strive.services.config import connection_for_entity, sync_settings
-from strive.services.values import values_hash
+from strive.services.fields import mappings_for
+from strive.services.values import member_value, values_hash
 from strive.syncrules import opt_in_format
 
 EVENT_UPDATE = "member.update"
@@ -42,33 +43,6 @@ def pushes_enqueue(*, connection, plans: list[PushPlan], event_type: str = EVENT
 
 
 @transaction.atomic
-def member_push_changes(*, member: Member) -> bool:
-    """After a change on our side: decide per field what ActionKit should get, and queue it. Returns True if queued."""
-    from strive.services.reconcile import reconcile
-    from strive.services.sync import batch_for_connection
-
-    connection = connection_for_entity(member.entity)
-    if connection is None or not sync_settings(connection).active:
-        return False
-    link = MemberLink.objects.filter(connection=connection, member=member).first()
-    if link is None:
-        return False
-    scanned = ScannedUser.objects.filter(connection=connection, ak_user_id=link.ak_user_id).first()
-    snapshot = scanned.snapshot if scanned and scanned.snapshot else {"fields": {}}
-    plan = reconcile(batch=batch_for_connection(connection), member=member, link=link, snapshot={"fields": {}, **snapshot},
-                     ak_updated_at=scanned.ak_updated_at if scanned else None, first_sync=False, strive_changed=True)
-    link.last_synced, link.last_hash = plan.agreed, plan.ak_hash
-    link.save(update_fields=["last_synced", "last_hash", "updated_at"])
-    if plan.member_changed:  # ActionKit filled an empty field of ours; save without pushing again.
-        Member.objects.filter(pk=member.pk).update(**{f: getattr(member, f) for f in (
-            "email", "first_name", "last_name", "city", "state", "zip", "sms_opt_in", "custom_fields")})
-    if plan.push is None:
-        return False
-    pushes_enqueue(connection=connection, plans=[plan.push])
-    return True
-
-
-@transaction.atomic
 def member_create_ak_user(*, member: Member, group=None) -> str:
     """Create Users: queue the ActionKit user for a member added to the primary group. Returns "" or the error."""
     connection = connection_for_entity(member.entity)
@@ -84,9 +58,6 @@ def member_create_ak_user(*, member: Member, group=None) -> str:
     member.ak_sync_error = error
     if error:
         return error
-    from strive.services.fields import mappings_for
-    from strive.services.values import member_value
-
     core, user_fields = {"phone": member.phone}, {}
     for mapping in mappings_for(connection):
         value = member_value(member, mapping)

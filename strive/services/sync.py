@@ -2,6 +2,7 @@
 
 One batch is ~100 users and costs a fixed handful of queries (everything is loaded and written in bulk), which is
 what keeps a poll above 1,000 users/s. Callers run it inside the transaction that also moves the poll cursor.
+member_push_changes runs the same field rules for one member changed on our side, and queues what ActionKit missed.
 """
 
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from django.utils.dateparse import parse_datetime
 
 from strive.models import Group, Member, MemberLink, ScannedUser
 from strive.phones import phone_pick
-from strive.services.config import SyncSettings, sync_settings
+from strive.services.config import SyncSettings, connection_for_entity, sync_settings
 from strive.services.fields import Mapping, mappings_for
 from strive.services.groups import group_add_members_bulk
 from strive.services.pushes import PushPlan, pushes_enqueue
@@ -208,3 +209,27 @@ def member_sync_from_ak_user(*, connection, user: dict, phones: list[dict]) -> M
     result = users_sync_batch(connection=connection, users=[user], phones={uid: phones})
     member_id = result.member_ids.get(uid)
     return Member.objects.filter(pk=member_id).first() if member_id else None
+
+
+@transaction.atomic
+def member_push_changes(*, member: Member) -> bool:
+    """After a change on our side: decide per field what ActionKit should get, and queue it. Returns True if queued."""
+    connection = connection_for_entity(member.entity)
+    if connection is None or not sync_settings(connection).active:
+        return False
+    link = MemberLink.objects.filter(connection=connection, member=member).first()
+    if link is None:
+        return False
+    scanned = ScannedUser.objects.filter(connection=connection, ak_user_id=link.ak_user_id).first()
+    snapshot = scanned.snapshot if scanned and scanned.snapshot else {"fields": {}}
+    plan = reconcile(batch=batch_for_connection(connection), member=member, link=link, snapshot={"fields": {}, **snapshot},
+                     ak_updated_at=scanned.ak_updated_at if scanned else None, first_sync=False, strive_changed=True)
+    link.last_synced, link.last_hash = plan.agreed, plan.ak_hash
+    link.save(update_fields=["last_synced", "last_hash", "updated_at"])
+    if plan.member_changed:  # ActionKit filled an empty field of ours; save without pushing again.
+        Member.objects.filter(pk=member.pk).update(**{f: getattr(member, f) for f in (
+            "email", "first_name", "last_name", "city", "state", "zip", "sms_opt_in", "custom_fields")})
+    if plan.push is None:
+        return False
+    pushes_enqueue(connection=connection, plans=[plan.push])
+    return True

@@ -44,10 +44,10 @@ def test_nothing_fires_during_the_initial_import_but_new_actions_do(connection, 
     assert not AutomationRun.objects.exists() and not OutboxMessage.objects.exists()
 
     fake_ak.add_action(3, page=10, user=3)
-    from strive.activity.services.poll import activity_poll
+    from strive.activity.services.poll import poll_connection
 
     with django_capture_on_commit_callbacks(execute=True):
-        activity_poll(connection_id=connection.pk, client=fake_ak)
+        poll_connection(connection_id=connection.pk, client=fake_ak)
     assert list(AutomationRun.objects.values_list("action__ak_id", flat=True)) == [3]
     assert OutboxMessage.objects.count() == 1
 

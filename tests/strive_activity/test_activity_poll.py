@@ -8,7 +8,7 @@ import pytest
 from integrations.models import SyncCursor
 from strive.activity.models import Action, AutomationRun, OutboxMessage, Page
 from strive.activity.services.automations import automation_save
-from strive.activity.services.poll import activity_poll
+from strive.activity.services.poll import poll_connection
 from strive.activity.services.webhooks import webhook_path
 from strive.activity.tasks import poll_all
 
@@ -17,11 +17,11 @@ from strive.activity.tasks import poll_all
 def test_it_pulls_every_page_then_only_updated_ones(connection, fake_ak):
     fake_ak.add_page(1, "old-page", minutes=0)
     fake_ak.add_page(2, "another", minutes=10)
-    assert activity_poll(connection_id=connection.pk, client=fake_ak)["pages"] == 2
+    assert poll_connection(connection_id=connection.pk, client=fake_ak)["pages"] == 2
     assert fake_ak.calls[0] == "pages since None"
     fake_ak.add_page(2, "another", minutes=30, title="Renamed")
     fake_ak.calls.clear()
-    result = activity_poll(connection_id=connection.pk, client=fake_ak)
+    result = poll_connection(connection_id=connection.pk, client=fake_ak)
     assert fake_ak.calls[0].startswith("pages since 2026-01-01 00:05:00")  # Cursor (00:10) minus the overlap.
     assert result["pages"] == 1
     assert Page.objects.get(ak_id=2).title == "Renamed"
@@ -43,10 +43,10 @@ def test_it_reconciles_what_the_webhook_missed_without_processing_anything_twice
     assert Action.objects.get().source == "webhook"
 
     with django_capture_on_commit_callbacks(execute=True):
-        first = activity_poll(connection_id=connection.pk, client=fake_ak)
+        first = poll_connection(connection_id=connection.pk, client=fake_ak)
     assert (first["actions"], first["processed"]) == (2, 1)  # Both seen; only the missed one processed.
     with django_capture_on_commit_callbacks(execute=True):
-        again = activity_poll(connection_id=connection.pk, client=fake_ak)
+        again = poll_connection(connection_id=connection.pk, client=fake_ak)
     assert again["processed"] == 0
     assert dict(Action.objects.values_list("ak_id", "source")) == {100: "webhook", 101: "poll"}
     assert AutomationRun.objects.count() == 2
@@ -59,7 +59,7 @@ def test_it_only_asks_for_actions_on_synced_pages(connection, synced_page, fake_
     fake_ak.add_page(11, "not-synced")
     fake_ak.add_user(1)
     fake_ak.add_action(200, page=11, user=1)
-    activity_poll(connection_id=connection.pk, client=fake_ak)
+    poll_connection(connection_id=connection.pk, client=fake_ak)
     assert any(call.endswith("on [10]") for call in fake_ak.calls)
     assert not Action.objects.exists()
 
@@ -69,7 +69,7 @@ def test_it_skips_a_connection_whose_previous_poll_still_runs(connection, fake_a
     from integrations.services.leases import lease_acquire
 
     lease_acquire(name=f"strive-activity-poll:{connection.pk}", ttl_seconds=60)
-    assert activity_poll(connection_id=connection.pk, client=fake_ak) is None
+    assert poll_connection(connection_id=connection.pk, client=fake_ak) is None
     assert fake_ak.calls == []
 
 
@@ -102,7 +102,7 @@ def test_a_poll_takes_in_webhook_bodies_whose_task_was_lost(client, connection, 
     with django_capture_on_commit_callbacks(execute=False):  # The broker was down: no task ran.
         client.post(webhook_path(connection=connection), json.dumps(body), content_type="application/json")
     assert not Action.objects.exists()
-    activity_poll(connection_id=connection.pk, client=fake_ak)  # The list API does not show it yet.
+    poll_connection(connection_id=connection.pk, client=fake_ak)  # The list API does not show it yet.
     assert Action.objects.get().ak_id == 900
     assert synced_page.group.memberships.count() == 1
 
@@ -143,7 +143,7 @@ def test_a_renamed_page_renames_its_group_and_old_webhook_bodies_are_pruned(conn
     old = WebhookEvent.objects.create(connection=connection, ak_action_id=1, payload={},
                                       processed_at=timezone.now() - timedelta(days=8))
     fake_ak.add_page(10, "petition-renamed", minutes=60)
-    activity_poll(connection_id=connection.pk, client=fake_ak)
+    poll_connection(connection_id=connection.pk, client=fake_ak)
     synced_page.group.refresh_from_db()
     assert synced_page.group.name == "petition-renamed"
     assert not WebhookEvent.objects.filter(pk=old.pk).exists()

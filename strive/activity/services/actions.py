@@ -19,6 +19,7 @@ from strive.activity.mapping import ActionIn, search_text
 from strive.activity.models import Action, ActionFieldName, Page
 from strive.activity.services.effects import effects_apply
 from strive.activity.services.members import members_for_ak_users
+from strive.activity.tasks import automation_runs_send as automation_runs_send_task
 
 PROCESSED = "Processed."
 NO_MEMBER = "No member: the user has no phone or opt-in value."
@@ -70,9 +71,7 @@ def actions_ingest(*, connection: Connection, items: Iterable[ActionIn], source:
         run_ids = effects_apply(connection=connection, actions=claimed, pages=pages)
         stats.automations, stats.run_ids = len(run_ids), run_ids
         if run_ids:
-            from strive.activity.tasks import automation_runs_send
-
-            transaction.on_commit(partial(automation_runs_send.delay, run_ids))
+            transaction.on_commit(partial(automation_runs_send_task.delay, run_ids))
     return stats
 
 

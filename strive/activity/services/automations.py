@@ -32,6 +32,11 @@ def automation_delete(*, automation: Automation, actor) -> None:
                  target=f"page {page.name}")
 
 
+def automation_runs_send(*, run_ids: list[int]) -> int:
+    """Send the messages of these runs (the automations one batch of actions triggered). Returns how many went out."""
+    return sum(1 for run_id in run_ids if automation_run_send(run_id=run_id))
+
+
 def automation_run_send(*, run_id: int) -> OutboxMessage | None:
     """Render and hand one run's message to the backend, once: the message row is unique per run."""
     with transaction.atomic():

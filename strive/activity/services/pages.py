@@ -8,10 +8,15 @@ from itertools import islice
 from django.db import transaction
 from django.utils import timezone
 
+from actionkit import factory
 from integrations.models import Connection, SyncCursor
+from integrations.readahead import prefetched
 from integrations.services.audit import audit_record
 from strive.activity.mapping import parse_ak_time
 from strive.activity.models import Page
+from strive.activity.services.actions import actions_ingest
+from strive.activity.services.reading import actions_read
+from strive.activity.tasks import page_import as page_import_task
 from strive.models import Group
 
 POLL_OVERLAP = timedelta(minutes=5)  # Re-read this much: rows stamped before commit can land behind the cursor.
@@ -80,9 +85,7 @@ def page_sync(*, page: Page, actor) -> Page:
     page.synced, page.synced_at, page.import_status = True, timezone.now(), "running"
     page.save(update_fields=["group", "synced", "synced_at", "import_status"])
     audit_record(entity=page.connection.entity, actor=actor, action="strive.page.synced", target=f"page {page.name}")
-    from strive.activity.tasks import page_import
-
-    transaction.on_commit(partial(page_import.delay, page.pk))
+    transaction.on_commit(partial(page_import_task.delay, page.pk))
     return page
 
 
@@ -95,15 +98,24 @@ def page_unsync(*, page: Page, actor) -> Page:
     return page
 
 
-def page_import(*, page_id: int, client) -> int:
-    """Every past action of one page, through the live path: the same keys, so the poll and webhook collapse."""
-    from integrations.readahead import prefetched
-    from strive.activity.services.actions import actions_ingest
-    from strive.activity.services.reading import actions_read
+def page_import(*, page_id: int, client=None) -> int:
+    """Every past action of one page, through the live path: the same keys, so the poll and webhook collapse.
 
+    Returns the actions read; 0 when the page is gone or no longer synced. A failure marks the import failed and
+    is raised again.
+    """
     page = Page.objects.select_related("connection").filter(pk=page_id, synced=True).first()
     if page is None:
         return 0
+    client = factory.client_for(page.connection) if client is None else client
+    try:
+        return _page_actions_import(page=page, client=client)
+    except Exception:
+        Page.objects.filter(pk=page_id).update(import_status="failed")
+        raise
+
+
+def _page_actions_import(*, page: Page, client) -> int:
     total, cache = 0, {}
     pages = {page.ak_id: page}
     for items in batched(prefetched(actions_read(client, since=None, page_ids=[page.ak_id])), BATCH):

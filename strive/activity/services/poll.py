@@ -6,6 +6,7 @@ from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
 
+from actionkit import factory
 from actionkit.errors import ActionKitError
 from integrations.models import Connection, SyncCursor
 from integrations.readahead import prefetched
@@ -16,6 +17,7 @@ from strive.activity.services.pages import BATCH, POLL_OVERLAP, batched, cursor_
 from strive.activity.services.reading import actions_read
 from strive.activity.services.usergroups import usergroups_refresh
 from strive.activity.services.webhooks import webhook_events_drain, webhook_events_prune
+from strive.activity.tasks import poll_connection as poll_connection_task
 from strive.kind import KIND
 
 logger = logging.getLogger(__name__)
@@ -28,7 +30,20 @@ def connections_to_poll():
         status=Connection.Status.DISCONNECTED)
 
 
-def activity_poll(*, connection_id: int, client=None) -> dict | None:
+def poll_all() -> int:
+    """Beat, every 10 minutes: queue one poll per connection; each runs under its own lease."""
+    ids = list(connections_to_poll().values_list("pk", flat=True))
+    for connection_id in ids:
+        poll_connection_task.delay(connection_id)
+    return len(ids)
+
+
+def poll_connection_start(*, connection_id: int) -> None:
+    """Queue a poll of this connection now: from the Settings pane, and when Sync Accounts is turned on."""
+    poll_connection_task.delay(connection_id)
+
+
+def poll_connection(*, connection_id: int, client=None) -> dict | None:
     """Poll one connection; None when it is gone, paused, or another run holds its lease."""
     connection = connections_to_poll().filter(pk=connection_id).first()
     if connection is None:
@@ -37,9 +52,7 @@ def activity_poll(*, connection_id: int, client=None) -> dict | None:
         if not held:
             return None
         if client is None:
-            from actionkit.factory import client_for
-
-            client = client_for(connection)
+            client = factory.client_for(connection)
         try:
             pages = pages_pull(connection=connection, client=client)
             webhook_events_drain(connection=connection, client=client)  # Bodies whose task was lost.

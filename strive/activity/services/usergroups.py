@@ -5,11 +5,13 @@ from functools import partial
 from django.db import transaction
 from django.utils import timezone
 
+from actionkit import factory
 from integrations.models import Connection
 from integrations.services.audit import audit_record
 from strive.activity.models import Usergroup
 from strive.activity.services.effects import memberships_add
-from strive.models import Group, GroupMembership
+from strive.activity.tasks import usergroup_refresh as usergroup_refresh_task
+from strive.models import Group, GroupMembership, MemberLink
 
 
 def usergroups_refresh(*, connection: Connection, client) -> int:
@@ -30,8 +32,6 @@ def usergroups_refresh(*, connection: Connection, client) -> int:
 
 def usergroup_members_refresh(*, usergroup: Usergroup, client) -> dict:
     """Make the group hold exactly the linked members of the usergroup: add joiners, remove leavers."""
-    from strive.models import MemberLink
-
     ak_ids = set(client.usergroup_member_ids(usergroup.ak_id))
     links = MemberLink.objects.filter(connection_id=usergroup.connection_id)
     wanted = set(links.filter(ak_user_id__in=ak_ids).values_list("member_id", flat=True)) if ak_ids else set()
@@ -43,11 +43,18 @@ def usergroup_members_refresh(*, usergroup: Usergroup, client) -> dict:
     return {"added": len(wanted - current), "removed": len(current - wanted)}
 
 
+def usergroup_refresh(*, usergroup_id: int, client=None) -> dict | None:
+    """Refresh one synced usergroup's members; None when it is gone or no longer synced."""
+    usergroup = Usergroup.objects.select_related("connection").filter(pk=usergroup_id, synced=True).first()
+    if usergroup is None:
+        return None
+    client = factory.client_for(usergroup.connection) if client is None else client
+    return usergroup_members_refresh(usergroup=usergroup, client=client)
+
+
 @transaction.atomic
 def usergroup_sync(*, usergroup: Usergroup, actor) -> Usergroup:
     """Sync: make (or reuse) the group and fill it from ActionKit in a task, after this commits."""
-    from strive.activity.tasks import usergroup_refresh
-
     usergroup = Usergroup.objects.select_for_update().get(pk=usergroup.pk)
     if not usergroup.synced:
         if usergroup.group_id is None:
@@ -57,7 +64,7 @@ def usergroup_sync(*, usergroup: Usergroup, actor) -> Usergroup:
         usergroup.save(update_fields=["group", "synced"])
         audit_record(entity=usergroup.connection.entity, actor=actor, action="strive.usergroup.synced",
                      target=f"usergroup {usergroup.name}")
-    transaction.on_commit(partial(usergroup_refresh.delay, usergroup.pk))
+    transaction.on_commit(partial(usergroup_refresh_task.delay, usergroup.pk))
     return usergroup
 
 

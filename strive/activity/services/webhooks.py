@@ -19,11 +19,15 @@ from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
 
+from actionkit import factory
+from config.celery import app
 from integrations.models import Connection
 from integrations.parsers import NestedTooDeeply, json_loads
 from integrations.services.audit import audit_record
 from strive.activity.mapping import ActionIn, WebhookBodyError, webhook_body_to_action
 from strive.activity.models import WebhookEvent, WebhookSecret
+from strive.activity.services.actions import actions_ingest, synced_pages
+from strive.activity.tasks import webhook_events_process as webhook_events_process_task
 
 TOKEN_BYTES = 32
 DRAIN_DEBOUNCE_SECONDS = 1  # Bodies arriving within this window share one processing task.
@@ -107,17 +111,14 @@ def _drain_soon(connection_id: int) -> None:
     once. Inline (eager) task runs have nothing to batch and go straight through. A lost drain is caught by the
     next poll.
     """
-    from config.celery import app
-    from strive.activity.tasks import webhook_events_process
-
     if app.conf.task_always_eager:
-        webhook_events_process.delay(connection_id)
+        webhook_events_process_task.delay(connection_id)
         return
     now = time.monotonic()
     if now - _scheduled_here.get(connection_id, -1e9) < DRAIN_DEBOUNCE_SECONDS:
         return
     _scheduled_here[connection_id] = now
-    webhook_events_process.apply_async((connection_id,), countdown=DRAIN_DEBOUNCE_SECONDS + 1)
+    webhook_events_process_task.apply_async((connection_id,), countdown=DRAIN_DEBOUNCE_SECONDS + 1)
 
 
 def webhook_events_drain(*, connection: Connection, client, limit: int = WEBHOOK_BATCH) -> tuple[int, bool]:
@@ -125,8 +126,6 @@ def webhook_events_drain(*, connection: Connection, client, limit: int = WEBHOOK
 
     Also run by every poll, so a body whose task was lost (broker down at commit) is still taken in.
     """
-    from strive.activity.services.actions import actions_ingest, synced_pages
-
     # The payload comes as text and is parsed here, one body at a time: a body that cannot be read (stored before
     # the receiver refused it, say nested too deeply to load or with an out-of-range id) is marked refused
     # instead of failing the whole batch on every run, which would hold up every body behind it.
@@ -150,6 +149,16 @@ def webhook_events_drain(*, connection: Connection, client, limit: int = WEBHOOK
     for outcome, ids in outcomes.items():
         WebhookEvent.objects.filter(pk__in=ids, processed_at__isnull=True).update(processed_at=now, outcome=outcome)
     return stats.processed, len(rows) == limit
+
+
+def webhook_events_process(*, connection_id: int, client=None) -> tuple[int, bool]:
+    """Turn one batch of this connection's stored bodies into actions: (actions processed, whether more are waiting).
+    Concurrent runs are harmless: actions are claimed one time."""
+    connection = Connection.objects.filter(pk=connection_id).first()
+    if connection is None:
+        return 0, False
+    client = factory.client_for(connection) if client is None else client
+    return webhook_events_drain(connection=connection, client=client, limit=WEBHOOK_BATCH)
 
 
 WEBHOOK_EVENT_RETENTION = timedelta(days=7)  # Processed bodies kept this long for support, then deleted.

@@ -8,7 +8,7 @@ from integrations.decorators import entity_view
 from strive.activity import selectors
 from strive.activity.forms import ActionFieldGroupForm
 from strive.activity.models import ActionFieldGroup, Usergroup
-from strive.activity.services import groups, usergroups, webhooks
+from strive.activity.services import groups, poll, usergroups, webhooks
 from strive.activity.views.common import context, with_connection
 
 
@@ -77,9 +77,7 @@ def settings_page(request, entity, connection):
         messages.success(request, "Generated a new webhook URL. The old one no longer works: update your pages.")
         return redirect("strive_activity:settings", entity_slug=entity.slug)
     if request.method == "POST" and request.POST.get("do") == "poll":
-        from strive.activity.tasks import poll_connection
-
-        poll_connection.delay(connection.pk)
+        poll.poll_connection_start(connection_id=connection.pk)
         messages.success(request, "A poll of pages, actions and usergroups is queued.")
         return redirect("strive_activity:settings", entity_slug=entity.slug)
     url = request.build_absolute_uri(webhooks.webhook_path(connection=connection))
