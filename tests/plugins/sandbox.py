@@ -50,6 +50,16 @@ class SandboxHandle:
         """Fault the next ``count`` API requests: "500", "503", "slow" (delay=s), "401", "429" (retry_after=...)."""
         self._control("POST", "faults", json={"kind": kind, "count": count, **kw})
 
+    def quirk(self, name: str, on: bool = True, *, resources: list[str] | None = None) -> dict:
+        """Switch on (or off) one behaviour of a real ActionKit, named in ``actionkit.sandbox.control.QUIRKS``:
+        "unknown_filters_ignored", "forbidden_resources" (with ``resources=[...]``),
+        "phone_field_writes_keep_updated_at" or "relative_locations". ``quirks_off()`` and ``reset()`` undo them."""
+        body = {"name": name, "on": on, **({"resources": resources} if resources is not None else {})}
+        return self._control("POST", "quirks", json=body)["on"]
+
+    def quirks_off(self) -> None:
+        self._control("DELETE", "quirks")
+
     def set_limits(self, per_minute: int | None = None, max_concurrent: int | None = None) -> None:
         self._control("POST", "limits", json={"per_minute": per_minute, "max_concurrent": max_concurrent})
 
