@@ -7,7 +7,7 @@ import json
 import re
 import time
 
-from actionkit.sandbox import actblue, db, resources, schema, updates, writes
+from actionkit.sandbox import actblue, db, resources, schema, sql, updates, writes
 from actionkit.sandbox.control import Control
 from actionkit.sandbox.pushes import Pusher
 from actionkit.sandbox.web import Request, Response, empty, json_response
@@ -44,6 +44,7 @@ class SandboxApp:
         self.db_path = db_path
         self.control = Control()
         self.pusher = Pusher(db_path)
+        self.reports = sql.SqlReports(db_path)
         self._staff: dict[str, str] | None = None
 
     def conn(self):
@@ -122,6 +123,10 @@ class SandboxApp:
     def route(self, request: Request) -> Response:
         if request.path == WEBHOOK_PATH:
             return actblue.handle(self.conn(), request) if request.method == "POST" else empty(405)
+        if request.path == sql.PATH:
+            if self.control.forbids("report"):
+                return empty(401)
+            return self.reports.run(request.data()) if request.method == "POST" else empty(405)
         match = REST_RE.match(request.path)
         if match is None:
             return empty(404)

@@ -88,6 +88,7 @@ def list_quirks(app, conn, request) -> Response:
 def reset(app, conn, request) -> Response:
     db.reset(conn)
     app.control.reset()
+    app.reports.clear()
     app._staff = None
     return json_response(200, {"reset": True})
 
