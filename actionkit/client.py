@@ -181,7 +181,10 @@ class ActionKitClient(BaseClient):
     # Usergroups ----------------------------------------------------------------------------------------------
 
     def usergroups(self) -> Iterator[dict]:
-        return self._paginate(API + "usergroup/")
+        """Usergroups, each with an integer ``id``: taken from ``resource_uri`` when the object has none, the
+        shape {"name", "resource_uri"} that WeMove's client reads (reference §10)."""
+        for group in self._paginate(API + "usergroup/"):
+            yield {**group, "id": group.get("id") or errors.id_from_uri(group.get("resource_uri"))}
 
     def usergroup_member_ids(self, usergroup_id: int) -> Iterator[int]:
         # Unverified (§17.1): we assume user objects carry "groups" URIs that tastypie lets us filter on.

@@ -149,11 +149,15 @@ class SandboxApp:
 
     def resource(self, request: Request, name: str, key: str | None) -> Response:
         conn, method = self.conn(), request.method
-        if method == "GET" and key is None and name in resources.RESOURCES:
-            lenient = schema.field_names(name) if self.control.quirk("unknown_filters_ignored") else None
-            return resources.list_objects(conn, name, request, ignore_unknown_in=lenient)
-        if method == "GET" and key is not None:
-            return resources.get_object(conn, name, key)
+        if method == "GET":
+            if key is None and name in resources.RESOURCES:
+                lenient = schema.field_names(name) if self.control.quirk("unknown_filters_ignored") else None
+                response = resources.list_objects(conn, name, request, ignore_unknown_in=lenient)
+            else:
+                response = resources.get_object(conn, name, key) if key is not None else empty(405)
+            if name == "usergroup" and self.control.quirk("usergroups_without_id"):
+                return _without_ids(response)
+            return response
         touch_user = not (name in TOUCHES_USER and self.control.quirk("phone_field_writes_keep_updated_at"))
         if method == "POST" and key is None and name in CREATORS:
             extra = {"touch_user": touch_user} if name in TOUCHES_USER else {}
@@ -172,6 +176,18 @@ class SandboxApp:
         detail = ["get", *sorted({m.lower() for (n, m) in DETAIL_WRITES if n == name})]
         lists = ["get", "post"] if name in CREATORS else ["get"]
         return json_response(200, schema.build(name, list_methods=lists, detail_methods=detail))
+
+
+def _without_ids(response: Response) -> Response:
+    """The usergroups_without_id quirk: the same answer with ``id`` taken out of every object."""
+    if response.status != 200:
+        return response
+    body = json.loads(response.body)
+    for obj in body.get("objects", [body]):
+        obj.pop("id", None)
+    stripped = json_response(200, body)
+    stripped.records = response.records
+    return stripped
 
 
 def _is_loopback(address: str) -> bool:

@@ -21,6 +21,8 @@ QUIRKS = {
     "with an empty body and no WWW-Authenticate (tastypie Resource.unauthorized_result).",
     "phone_field_writes_keep_updated_at": "Writes to phone/ and userfield/ leave the owning user's updated_at alone "
     "(they save another row); by default the sandbox bumps it.",
+    "usergroups_without_id": "usergroup objects carry only name, resource_uri and timestamps, no id: the shape "
+    "WeMove's client reads; the id is then only in the resource_uri.",
     "relative_locations": "Location headers are paths, the sandbox's old guess; real ActionKit sends absolute URLs, "
     "which is the default. Kept to prove the client reads both.",
 }

@@ -134,3 +134,16 @@ def test_phone_and_userfield_writes_bump_user_updated_at_unless_quirk_is_on(sand
     # With the quirk on, only the phone stream sees the change; a user poll does not.
     assert any(u["id"] == user["id"] for u in ak_client.users_updated_since(since)) is not quirk
     assert [p["user_id"] for p in ak_client.phones_updated_since(since)] == [user["id"]]
+
+
+# usergroups_without_id ---------------------------------------------------------------------------------------
+
+
+def test_the_client_takes_usergroup_ids_from_resource_uri_when_objects_have_none(sandbox, ak_client):
+    sandbox.seed(users=4, usergroups=2)
+    expected = [(g["id"], g["name"]) for g in ak_client.usergroups()]
+    sandbox.quirk("usergroups_without_id")
+    listed = get(sandbox, "/rest/v1/usergroup/").json()["objects"]
+    assert listed and all("id" not in g and g["resource_uri"] for g in listed)
+    assert "id" not in get(sandbox, listed[0]["resource_uri"]).json()
+    assert [(g["id"], g["name"]) for g in ak_client.usergroups()] == expected

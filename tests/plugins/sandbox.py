@@ -51,9 +51,9 @@ class SandboxHandle:
         self._control("POST", "faults", json={"kind": kind, "count": count, **kw})
 
     def quirk(self, name: str, on: bool = True, *, resources: list[str] | None = None) -> dict:
-        """Switch on (or off) one behaviour of a real ActionKit, named in ``actionkit.sandbox.control.QUIRKS``:
-        "unknown_filters_ignored", "forbidden_resources" (with ``resources=[...]``),
-        "phone_field_writes_keep_updated_at" or "relative_locations". ``quirks_off()`` and ``reset()`` undo them."""
+        """Switch on (or off) one behaviour of a real ActionKit named in ``actionkit.sandbox.control.QUIRKS``, e.g.
+        ``quirk("unknown_filters_ignored")`` or ``quirk("forbidden_resources", resources=["usergroup"])``. Returns
+        the quirks now on; ``quirks_off()`` and ``reset()`` turn every one off."""
         body = {"name": name, "on": on, **({"resources": resources} if resources is not None else {})}
         return self._control("POST", "quirks", json=body)["on"]
 
