@@ -181,20 +181,31 @@ class ActionKitClient(BaseClient):
     # Usergroups ----------------------------------------------------------------------------------------------
 
     def usergroups(self) -> Iterator[dict]:
-        return self._paginate(API + "usergroup/")
+        """Usergroups, each with an integer ``id``: taken from ``resource_uri`` when the object has none, the
+        shape {"name", "resource_uri"} that WeMove's client reads (reference §10)."""
+        for group in self._paginate(API + "usergroup/"):
+            yield {**group, "id": group.get("id") or errors.id_from_uri(group.get("resource_uri"))}
 
     def usergroup_member_ids(self, usergroup_id: int) -> Iterator[int]:
         # Unverified (§17.1): we assume user objects carry "groups" URIs that tastypie lets us filter on.
+        # tastypie drops a filter on a field the resource lacks and returns every user, so a user counts as a
+        # member only when its own "groups" names the group: an unknown filter then yields nobody, not everyone.
         for user in self._paginate(API + "user/", {"groups": int(usergroup_id), "order_by": "id"}):
-            yield int(user["id"])
+            if int(usergroup_id) in {errors.id_from_uri(uri) for uri in _group_uris(user)}:
+                yield int(user["id"])
 
     def usergroup_add_user(self, usergroup_id: int, user_id: int) -> None:
         # Unverified (§17.1): membership written by PATCHing the user's full "groups" list.
         user = self.user_get(user_id)
-        groups = [g if isinstance(g, str) else g.get("resource_uri") for g in user.get("groups") or []]
+        groups = _group_uris(user)
         uri = f"{API}usergroup/{int(usergroup_id)}/"
         if uri not in groups:
             self._request("PATCH", f"{API}user/{int(user_id)}/", json_body={"groups": [*groups, uri]})
+
+
+def _group_uris(user: dict) -> list[str]:
+    """A user's "groups" as URIs; entries can be URI strings or {"name", "resource_uri"} objects (akcli fixture)."""
+    return [g if isinstance(g, str) else (g or {}).get("resource_uri") for g in user.get("groups") or []]
 
 
 def _since_params(since: datetime | None) -> dict:

@@ -7,7 +7,7 @@ import json
 import re
 import time
 
-from actionkit.sandbox import actblue, db, resources, writes
+from actionkit.sandbox import actblue, db, resources, schema, sql, updates, writes
 from actionkit.sandbox.control import Control
 from actionkit.sandbox.control_views import handle_control
 from actionkit.sandbox.pushes import Pusher
@@ -26,6 +26,17 @@ CREATORS = {
     "usergroup": writes.usergroup_create,
     "action": writes.action_process,
 }
+TOUCHES_USER = frozenset({"phone", "userfield"})  # Writes the quirk phone_field_writes_keep_updated_at changes.
+DETAIL_WRITES = {  # (resource, method) -> updates.<function>(conn, pk, data, touch_user); PUT answers 204, not 202
+    ("user", "PATCH"): updates.user_update,
+    ("user", "PUT"): updates.user_update,
+    ("user", "DELETE"): updates.user_delete,
+    ("phone", "PATCH"): updates.phone_update,
+    ("phone", "PUT"): updates.phone_update,
+    ("userfield", "PATCH"): updates.userfield_update,
+    ("userfield", "PUT"): updates.userfield_update,
+    **{(f"{kind}action", m): updates.action_update for kind in resources.PAGE_TYPES for m in ("PATCH", "PUT")},
+}
 
 
 class SandboxApp:
@@ -34,6 +45,7 @@ class SandboxApp:
         self.db_path = db_path
         self.control = Control()
         self.pusher = Pusher(db_path)
+        self.reports = sql.SqlReports(db_path)
         self._staff: dict[str, str] | None = None
 
     def conn(self):
@@ -54,10 +66,21 @@ class SandboxApp:
             return handle_control(self, request)
         if not request.path.endswith("/") and request.path.startswith(("/rest/", "/webhooks/")):
             query = f"?{request.query_string}" if request.query_string else ""
-            return empty(301, [("Location", request.path + "/" + query)])
+            return self.locate(request, empty(301, [("Location", request.path + "/" + query)]))
         if not (request.path.startswith("/rest/v1/") or request.path == WEBHOOK_PATH):
             return empty(404)
-        return self.limited(request)
+        return self.locate(request, self.limited(request))
+
+    def locate(self, request: Request, response: Response) -> Response:
+        """Location headers as absolute URLs, as ActionKit sends them (changelab cassettes: 201, 301 and 409)."""
+        if self.control.quirk("relative_locations"):
+            return response
+        environ = request.environ
+        origin = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST') or environ.get('SERVER_NAME')}"
+        response.headers = [
+            (k, origin + v if k == "Location" and v.startswith("/") else v) for k, v in response.headers
+        ]
+        return response
 
     def limited(self, request: Request) -> Response:
         reason = self.control.admit()
@@ -99,6 +122,10 @@ class SandboxApp:
     def route(self, request: Request) -> Response:
         if request.path == WEBHOOK_PATH:
             return actblue.handle(self.conn(), request) if request.method == "POST" else empty(405)
+        if request.path == sql.PATH:
+            if self.control.forbids("report"):
+                return empty(401)
+            return self.reports.run(request.data()) if request.method == "POST" else empty(405)
         match = REST_RE.match(request.path)
         if match is None:
             return empty(404)
@@ -113,23 +140,53 @@ class SandboxApp:
             )
         if name not in resources.RESOURCES and name not in CREATORS:
             return empty(404)
+        if self.control.forbids(name):
+            return empty(401)  # tastypie's unauthorized_result: a bare 401, no WWW-Authenticate challenge.
+        if key == "schema":
+            return self.schema(name) if request.method == "GET" else empty(405)
         return self.resource(request, name, key)
 
     def resource(self, request: Request, name: str, key: str | None) -> Response:
         conn, method = self.conn(), request.method
-        if method == "GET" and key is None and name in resources.RESOURCES:
-            return resources.list_objects(conn, name, request)
-        if method == "GET" and key is not None:
-            return resources.get_object(conn, name, key)
+        if method == "GET":
+            if key is None and name in resources.RESOURCES:
+                lenient = schema.field_names(name) if self.control.quirk("unknown_filters_ignored") else None
+                response = resources.list_objects(conn, name, request, ignore_unknown_in=lenient)
+            else:
+                response = resources.get_object(conn, name, key) if key is not None else empty(405)
+            if name == "usergroup" and self.control.quirk("usergroups_without_id"):
+                return _without_ids(response)
+            return response
+        touch_user = not (name in TOUCHES_USER and self.control.quirk("phone_field_writes_keep_updated_at"))
         if method == "POST" and key is None and name in CREATORS:
-            response = CREATORS[name](conn, request.data())
+            extra = {"touch_user": touch_user} if name in TOUCHES_USER else {}
+            response = CREATORS[name](conn, request.data(), **extra)
             if name == "action" and response.status == 201:
                 self.pusher.action_taken(conn, json.loads(response.body)["id"])
             return response
-        if method in ("PATCH", "PUT") and name == "user" and key and key.isdigit():
-            response = writes.user_update(conn, int(key), request.data())
-            return empty(204) if method == "PUT" and response.status == 202 else response
-        return empty(405)
+        if (name, method) not in DETAIL_WRITES or not (key and key.isdigit()):
+            return empty(405)
+        response = DETAIL_WRITES[name, method](conn, int(key), request.data(), touch_user)
+        return empty(204) if method == "PUT" and response.status == 202 else response
+
+    def schema(self, name: str) -> Response:
+        if name not in resources.RESOURCES:
+            return empty(404)
+        detail = ["get", *sorted({m.lower() for (n, m) in DETAIL_WRITES if n == name})]
+        lists = ["get", "post"] if name in CREATORS else ["get"]
+        return json_response(200, schema.build(name, list_methods=lists, detail_methods=detail))
+
+
+def _without_ids(response: Response) -> Response:
+    """The usergroups_without_id quirk: the same answer with ``id`` taken out of every object."""
+    if response.status != 200:
+        return response
+    body = json.loads(response.body)
+    for obj in body.get("objects", [body]):
+        obj.pop("id", None)
+    stripped = json_response(200, body)
+    stripped.records = response.records
+    return stripped
 
 
 def _is_loopback(address: str) -> bool:

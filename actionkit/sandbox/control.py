@@ -1,6 +1,8 @@
-"""Sandbox knobs shared by all request threads: limits, injected faults and counters.
+"""Sandbox knobs shared by all request threads: limits, injected faults, quirks and counters.
 
 The server runs one process with many threads, so plain memory guarded by a lock is the shared state.
+Quirks switch on behaviours a real ActionKit (django-tastypie) has and the product must survive; all are off by
+default so today's product keeps working (docs/actionkit-compatibility.md lists which assumption each one tests).
 """
 
 from __future__ import annotations
@@ -12,6 +14,18 @@ from dataclasses import dataclass, field
 
 FAULT_KINDS = ("500", "503", "slow", "401", "429")
 RATE_WINDOW_SECONDS = 60.0
+QUIRKS = {
+    "unknown_filters_ignored": "A filter on a field the resource does not have is dropped and the unfiltered list "
+    "comes back (tastypie ModelResource.build_filters); by default the sandbox answers 400.",
+    "forbidden_resources": "The staff account lacks permission on the listed resources: those alone answer 401 "
+    "with an empty body and no WWW-Authenticate (tastypie Resource.unauthorized_result).",
+    "phone_field_writes_keep_updated_at": "Writes to phone/ and userfield/ leave the owning user's updated_at alone "
+    "(they save another row); by default the sandbox bumps it.",
+    "usergroups_without_id": "usergroup objects carry only name, resource_uri and timestamps, no id: the shape "
+    "WeMove's client reads; the id is then only in the resource_uri.",
+    "relative_locations": "Location headers are paths, the sandbox's old guess; real ActionKit sends absolute URLs, "
+    "which is the default. Kept to prove the client reads both.",
+}
 
 
 @dataclass
@@ -30,6 +44,8 @@ class Control:
     in_flight: int = 0
     served: deque = field(default_factory=deque)  # (monotonic time, records) for the per-minute limit
     counters: Counter = field(default_factory=Counter)
+    quirks: dict[str, bool] = field(default_factory=dict)
+    forbidden: frozenset[str] = frozenset()
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def set_limits(self, per_minute: int | None, max_concurrent: int | None) -> None:
@@ -45,6 +61,28 @@ class Control:
             fault.delay = float(delay)
         with self.lock:
             self.faults.append(fault)
+
+    def set_quirk(self, name: str, on: bool = True, resources=None) -> None:
+        if name not in QUIRKS:
+            raise ValueError(f"Unknown quirk {name!r}; use one of {', '.join(QUIRKS)}.")
+        forbidden = frozenset(str(r) for r in resources or ()) if on else frozenset()
+        if name == "forbidden_resources" and on and not forbidden:
+            raise ValueError("forbidden_resources needs a list of resource names.")
+        with self.lock:
+            self.quirks[name] = bool(on)
+            if name == "forbidden_resources":
+                self.forbidden = forbidden
+
+    def quirks_off(self) -> None:
+        with self.lock:
+            self.quirks.clear()
+            self.forbidden = frozenset()
+
+    def quirk(self, name: str) -> bool:
+        return self.quirks.get(name, False)  # A dict read needs no lock.
+
+    def forbids(self, resource: str) -> bool:
+        return resource in self.forbidden
 
     def next_fault(self) -> Fault | None:
         with self.lock:
@@ -90,6 +128,8 @@ class Control:
             self.faults.clear()
             self.served.clear()
             self.counters.clear()
+            self.quirks.clear()
+            self.forbidden = frozenset()
 
     def snapshot(self) -> dict:
         with self.lock:
@@ -100,4 +140,11 @@ class Control:
                 "in_flight": self.in_flight,
                 "limits": {"per_minute": self.per_minute, "max_concurrent": self.max_concurrent},
                 "faults_pending": [{"kind": f.kind, "remaining": f.remaining} for f in self.faults],
+                "quirks": self._quirks_snapshot(),
             }
+
+    def _quirks_snapshot(self) -> dict:
+        on = {name: True for name, value in self.quirks.items() if value}
+        if self.forbidden:
+            on["forbidden_resources"] = sorted(self.forbidden)
+        return on

@@ -5,6 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from actionkit.sandbox import db, pushes, resources, seed, writes
+from actionkit.sandbox.control import QUIRKS
 from actionkit.sandbox.web import Request, Response, html, json_response
 
 INSPECTOR_PAGE_SIZE = 50
@@ -68,9 +69,26 @@ def inject(app, conn, request) -> Response:
     return json_response(200, {"faults_pending": app.control.snapshot()["faults_pending"]})
 
 
+def set_quirk(app, conn, request) -> Response:
+    """{"name": ..., "on": true, "resources": [...]} (resources only for forbidden_resources)."""
+    data = request.data()
+    app.control.set_quirk(str(data.get("name")), bool(data.get("on", True)), data.get("resources"))
+    return list_quirks(app, conn, request)
+
+
+def quirks_off(app, conn, request) -> Response:
+    app.control.quirks_off()
+    return list_quirks(app, conn, request)
+
+
+def list_quirks(app, conn, request) -> Response:
+    return json_response(200, {"on": app.control.snapshot()["quirks"], "available": QUIRKS})
+
+
 def reset(app, conn, request) -> Response:
     db.reset(conn)
     app.control.reset()
+    app.reports.clear()
     app._staff = None
     return json_response(200, {"reset": True})
 
@@ -169,6 +187,9 @@ ROUTES = {
     ("GET", "stats"): stats,
     ("POST", "limits"): set_limits,
     ("POST", "faults"): inject,
+    ("GET", "quirks"): list_quirks,
+    ("POST", "quirks"): set_quirk,
+    ("DELETE", "quirks"): quirks_off,
     ("POST", "reset"): reset,
     ("POST", "seed"): run_seed,
     ("GET", "orders"): list_table("order"),

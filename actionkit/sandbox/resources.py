@@ -117,10 +117,14 @@ class BadQuery(ValueError):
     pass
 
 
-def list_objects(conn: sqlite3.Connection, name: str, request: Request) -> Response:
+def list_objects(
+    conn: sqlite3.Connection, name: str, request: Request, *, ignore_unknown_in: frozenset[str] | None = None
+) -> Response:
+    """One page of ``name``. With ``ignore_unknown_in`` (the resource's field names), a filter on any other field is
+    dropped as tastypie drops it (quirk unknown_filters_ignored); otherwise it is a 400."""
     res = RESOURCES[name]
     try:
-        where, args = _where(res, request.query)
+        where, args = _where(res, request.query, ignore_unknown_in)
         order = _order(res, request.query.get("order_by", []))
         limit, offset = _window(request)
     except BadQuery as exc:
@@ -149,14 +153,17 @@ def get_object(conn: sqlite3.Connection, name: str, key: str) -> Response:
     return json_response(200, res.serialize(conn, [row])[0]) if row else empty(404)
 
 
-def _where(res: Resource, query: dict[str, list[str]]) -> tuple[list[str], list]:
+def _where(res: Resource, query: dict[str, list[str]], ignore_unknown_in: frozenset[str] | None) -> tuple[list, list]:
     where, args = ([res.scope] if res.scope else []), []
     for param, values in query.items():
         if param.startswith("_") or param in ("order_by", "format"):
             continue
         sql = res.filters.get(param)
+        field, _, lookup = param.partition("__")
+        if sql is None and ignore_unknown_in is not None and field not in ignore_unknown_in:
+            continue  # tastypie: "It's not a field we know about. Move along citizen."
         if sql is None:
-            raise BadQuery(f"The '{param}' field does not allow filtering.")
+            raise BadQuery(_filter_error(res, field, lookup))
         if "{}" in sql or len(values) > 1:  # __in lists and repeated parameters both mean "any of".
             items = [v for value in values for v in value.split(",")] if "{}" in sql else values
             sql = (
@@ -170,6 +177,13 @@ def _where(res: Resource, query: dict[str, list[str]]) -> tuple[list[str], list]
             where.append(sql)
             args.append(values[0])
     return where, args
+
+
+def _filter_error(res: Resource, field: str, lookup: str) -> str:
+    """tastypie's check_filtering messages: the field is not filterable, or not with that lookup."""
+    if lookup and any(p == field or p.startswith(f"{field}__") for p in res.filters):
+        return f"'{lookup}' is not an allowed filter on the '{field}' field."
+    return f"The '{field}' field does not allow filtering."
 
 
 def _order(res: Resource, fields: list[str]) -> str:

@@ -57,17 +57,20 @@ def user_upsert(conn, *, email: str, core: dict, fields: dict, source: str, stat
     return user_id, row is None
 
 
-def fields_set(conn, user_id: int, fields: dict) -> None:
+def fields_set(conn, user_id: int, fields: dict, *, touch_user: bool = True) -> None:
+    """Upsert userfield rows; ``touch_user`` bumps the user's updated_at (quirk phone_field_writes_keep_updated_at)."""
     conn.executemany(
         "INSERT INTO userfield (user_id, name, value) VALUES (?, ?, ?) "
         "ON CONFLICT (user_id, name) DO UPDATE SET value = excluded.value",
         [(user_id, k, str(v)) for k, v in fields.items()],
     )
-    if fields:
+    if fields and touch_user:
         conn.execute("UPDATE user SET updated_at = ? WHERE id = ?", (db.now(), user_id))
 
 
-def phone_add(conn, user_id: int, phone: str, kind: str = "home", source: str = "api") -> int:
+def phone_add(
+    conn, user_id: int, phone: str, kind: str = "home", source: str = "api", *, touch_user: bool = True
+) -> int:
     ts = db.now()
     digits = re.sub(r"\D", "", phone)
     existing = conn.execute(
@@ -75,7 +78,8 @@ def phone_add(conn, user_id: int, phone: str, kind: str = "home", source: str = 
     ).fetchone()
     if existing:
         return existing["id"]
-    conn.execute("UPDATE user SET updated_at = ? WHERE id = ?", (ts, user_id))
+    if touch_user:
+        conn.execute("UPDATE user SET updated_at = ? WHERE id = ?", (ts, user_id))
     return conn.execute(
         "INSERT INTO phone (user_id, type, phone, normalized_phone, source, created_at, updated_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -141,13 +145,13 @@ def _groups_set(conn, user_id: int, groups) -> None:
     conn.execute("UPDATE user SET updated_at = ? WHERE id = ?", (db.now(), user_id))
 
 
-def phone_create(conn, data: dict) -> Response:
+def phone_create(conn, data: dict, *, touch_user: bool = True) -> Response:
     user_id = _id(data.get("user"))
     if not user_id or not data.get("phone"):
         return json_response(400, {"errors": {"phone": ["user and phone are required."]}})
     with db.write(conn):
         kind = data.get("type") or data.get("phone_type") or "home"
-        phone_id = phone_add(conn, user_id, str(data["phone"]), kind, data.get("source", "api"))
+        phone_id = phone_add(conn, user_id, str(data["phone"]), kind, data.get("source", "api"), touch_user=touch_user)
     return empty(201, [("Location", uri("phone", phone_id))])
 
 
@@ -164,10 +168,12 @@ def allowed_field_create(conn, data: dict) -> Response:
     return empty(201, [("Location", uri("alloweduserfield", name))])
 
 
-def userfield_create(conn, data: dict) -> Response:
+def userfield_create(conn, data: dict, *, touch_user: bool = True) -> Response:
     user_id = _id(data.get("user"))
+    if not user_id or not data.get("name"):
+        return json_response(400, {"errors": {"userfield": ["user and name are required."]}})
     with db.write(conn):
-        fields_set(conn, user_id, {data.get("name"): data.get("value", "")})
+        fields_set(conn, user_id, {data.get("name"): data.get("value", "")}, touch_user=touch_user)
         row = conn.execute(
             "SELECT id FROM userfield WHERE user_id = ? AND name = ?", (user_id, data.get("name"))
         ).fetchone()

@@ -50,6 +50,16 @@ class SandboxHandle:
         """Fault the next ``count`` API requests: "500", "503", "slow" (delay=s), "401", "429" (retry_after=...)."""
         self._control("POST", "faults", json={"kind": kind, "count": count, **kw})
 
+    def quirk(self, name: str, on: bool = True, *, resources: list[str] | None = None) -> dict:
+        """Switch on (or off) one behaviour of a real ActionKit named in ``actionkit.sandbox.control.QUIRKS``, e.g.
+        ``quirk("unknown_filters_ignored")`` or ``quirk("forbidden_resources", resources=["usergroup"])``. Returns
+        the quirks now on; ``quirks_off()`` and ``reset()`` turn every one off."""
+        body = {"name": name, "on": on, **({"resources": resources} if resources is not None else {})}
+        return self._control("POST", "quirks", json=body)["on"]
+
+    def quirks_off(self) -> None:
+        self._control("DELETE", "quirks")
+
     def set_limits(self, per_minute: int | None = None, max_concurrent: int | None = None) -> None:
         self._control("POST", "limits", json={"per_minute": per_minute, "max_concurrent": max_concurrent})
 
