@@ -65,7 +65,9 @@ def plain_reason(text: str | None) -> str:
 def _recorded_as(detail: str, remote_ref: str) -> str:
     """`` (order 42)`` from the response body's first URI, else from the stored remote reference."""
     for source in (detail, remote_ref):
-        match = _URI_RE.search(source or "")
+        matches = list(_URI_RE.finditer(source or ""))
+        # The order is what a person looks up in ActionKit; the donor's user URI comes first in the body.
+        match = next((m for m in matches if m["kind"] == "order"), matches[0] if matches else None)
         if match:
             return f" ({match['kind']} {match['id']})"
     if remote_ref and remote_ref.isdigit():

@@ -38,7 +38,8 @@ def _delivery(status, detail="", **kw):
 
 
 def test_it_says_what_actionkit_did_with_a_delivery():
-    ok = _delivery("succeeded", '{"kind": "contribution", "duplicate": false, "orders": ["/rest/v1/order/42/"]}')
+    ok = _delivery("succeeded", '{"kind": "contribution", "duplicate": false, "user": "/rest/v1/user/7/", '
+                   '"orders": ["/rest/v1/order/42/"]}')
     assert response_sentence(ok) == "ActionKit recorded it (order 42)."
     refused = _delivery("dead", 'ActionKit rejected the data. email: Enter a valid email address.')
     assert response_sentence(refused) == "ActionKit refused it: email: Enter a valid email address."
