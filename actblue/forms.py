@@ -64,8 +64,8 @@ class BackfillForm(forms.Form):
                                       ("all", "Resend all data, including data sent before")])
     email_subscription = forms.BooleanField(
         label="Email subscription", required=False, initial=False,
-        help_text="Subscribe historical donors to your ActionKit email list. Unchecked, the data is sent with "
-                  "backfill=1 so nobody is subscribed.")
+        help_text="Subscribe historical donors to your ActionKit email list. Unchecked, the data is marked as a "
+                  "backfill so nobody is subscribed or unsubscribed.")
     date_range = forms.ChoiceField(label="Date range", widget=forms.RadioSelect, initial="all",
                                    choices=[("all", "All historical data"), ("custom", "Custom date range")])
     date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))

@@ -30,7 +30,7 @@ def delivery_page(*, connection: Connection, before_id: int | None = None) -> tu
     if before_id:
         rows = rows.filter(id__lt=before_id)
     page = list(rows.order_by("-id").only("id", "key", "event_type", "lane", "status", "attempts", "last_status_code",
-                                          "last_error", "created_at", "delivered_at", "next_attempt_at",
+                                          "last_error", "remote_ref", "created_at", "delivered_at", "next_attempt_at",
                                           "connection_id")[:PAGE_SIZE + 1])
     more = len(page) > PAGE_SIZE
     page = page[:PAGE_SIZE]

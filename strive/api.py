@@ -13,7 +13,7 @@ from integrations.ids import MAX_ID, id_from_text
 from strive import selectors
 from strive import serializers as s
 from strive.models import Group, Member
-from strive.services.groups import group_add_member, group_create
+from strive.services.groups import GroupSyncOwned, group_add_member, group_create
 from strive.services.members import MemberInput, MemberInvalid, member_update, member_upsert
 
 ERRORS = {400: OpenApiResponse(s.ErrorSerializer, description="Invalid input; `errors` names each field."),
@@ -121,6 +121,9 @@ class GroupMemberView(APIView):
         body = s.GroupMemberSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         member = get_object_or_404(Member, pk=body.validated_data["member_id"], entity=request.user.entity)
-        _, created = group_add_member(group=group, member=member)
+        try:
+            _, created = group_add_member(group=group, member=member)
+        except GroupSyncOwned as exc:
+            raise ValidationError({"group": [str(exc)]}) from exc
         member.refresh_from_db()
         return Response(s.MemberSerializer(member).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

@@ -20,7 +20,7 @@ class SyncOptionForm(forms.Form):
 
 
 class AddFieldForm(forms.Form):
-    member_field = forms.ChoiceField(label="Strive custom field")
+    member_field = forms.ChoiceField(label="AKbridge member field")
     ak_field = forms.ChoiceField(label="ActionKit userfield")
     sync_option = forms.ChoiceField(label="Sync Options", choices=OPTION_CHOICES, initial=SyncOption.POPULATE_NO_OVERWRITE)
 
@@ -87,6 +87,12 @@ class CustomFieldForm(forms.ModelForm):
     class Meta:
         model = CustomField
         fields = ["label", "name", "field_type"]
+        # The model's help text is for developers; this is what people read on the form.
+        labels = {"name": "Short name"}
+        help_texts = {"name": "Letters, numbers, hyphens and underscores, e.g. favorite_issue. CSV imports use it as "
+                              "the column header."}
+        error_messages = {"name": {"invalid": "Use only letters, numbers, hyphens and underscores in the short name, "
+                                              "e.g. favorite_issue."}}
 
 
 class GroupForm(forms.Form):

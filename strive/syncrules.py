@@ -15,18 +15,18 @@ class SyncOption(StrEnum):
 
 SYNC_OPTION_LABELS = {
     SyncOption.ONE_WAY_OVERWRITE_AK: "One-way, overwrite ActionKit",
-    SyncOption.ONE_WAY_OVERWRITE_STRIVE: "One-way, overwrite Strive",
+    SyncOption.ONE_WAY_OVERWRITE_STRIVE: "One-way, overwrite members",
     SyncOption.POPULATE_NO_OVERWRITE: "Populate, no overwrite",
     SyncOption.POPULATE_OVERWRITE_AK: "Populate, overwrite ActionKit",
-    SyncOption.POPULATE_OVERWRITE_STRIVE: "Populate, overwrite Strive",
+    SyncOption.POPULATE_OVERWRITE_STRIVE: "Populate, overwrite members",
     SyncOption.TWO_WAY: "Two-way, overwrite both",
 }
 SYNC_OPTION_HELP = {
-    SyncOption.ONE_WAY_OVERWRITE_AK: "Strive will overwrite ActionKit. ActionKit will not make changes to Strive.",
-    SyncOption.ONE_WAY_OVERWRITE_STRIVE: "ActionKit will overwrite Strive. Strive will not make changes to ActionKit.",
-    SyncOption.POPULATE_NO_OVERWRITE: "Strive and ActionKit will populate empty fields. Neither will overwrite.",
-    SyncOption.POPULATE_OVERWRITE_AK: "ActionKit will populate empty fields in Strive. Strive will overwrite ActionKit.",
-    SyncOption.POPULATE_OVERWRITE_STRIVE: "Strive will populate empty fields in ActionKit. ActionKit will overwrite Strive.",
+    SyncOption.ONE_WAY_OVERWRITE_AK: "Your members overwrite ActionKit. ActionKit never changes your members.",
+    SyncOption.ONE_WAY_OVERWRITE_STRIVE: "ActionKit overwrites your members. Your members never change ActionKit.",
+    SyncOption.POPULATE_NO_OVERWRITE: "Each side fills the other's empty fields. Neither overwrites.",
+    SyncOption.POPULATE_OVERWRITE_AK: "ActionKit fills your members' empty fields. Your members overwrite ActionKit.",
+    SyncOption.POPULATE_OVERWRITE_STRIVE: "Your members fill ActionKit's empty fields. ActionKit overwrites your members.",
     SyncOption.TWO_WAY: "Sync data both ways; the side updated last overwrites the other.",
 }
 DEFAULT_OPTION = SyncOption.POPULATE_NO_OVERWRITE

@@ -3,47 +3,9 @@
 from django.db import transaction
 
 from actblue.kind import CONFIG_ACCOUNT, CONFIG_NOTIFY_MANAGED, CONFIG_USERNAME, DEFAULT_ACCOUNT, KIND
-from actionkit import errors
-from actionkit.factory import client_for_credentials
-from actionkit.hostnames import check_hostname
+from actionkit.verify import ConnectError, credentials_verify
 from integrations.models import Connection, Entity
 from integrations.services.connections import connection_connect, connection_disconnect, connection_update_config
-
-
-class ConnectError(Exception):
-    """Why a connect attempt failed, worded for the person filling in the form. `field` names the form field."""
-
-    def __init__(self, message: str, field: str | None = None):
-        self.message, self.field = message, field
-        super().__init__(message)
-
-
-def credentials_verify(*, host: str, username: str, password: str) -> str:
-    """Check the hostname (SSRF rules) and the staff login; return the normalised host. Raises ConnectError."""
-    try:
-        authority = check_hostname(host)
-    except errors.UnsafeHostError as exc:
-        raise ConnectError(f"{exc.message} Enter your instance's public hostname, e.g. yourorg.actionkit.com.",
-                           field="host") from exc
-    try:
-        client = client_for_credentials(host=authority, username=username, password=password)
-    except errors.UnsafeHostError as exc:
-        raise ConnectError(exc.message, field="host") from exc
-    try:
-        client.verify_credentials()
-    except errors.ActionKitUnauthorized as exc:
-        raise ConnectError("ActionKit rejected that username or password. Check the staff account's login.") from exc
-    except errors.ActionKitTransient as exc:
-        raise ConnectError(f"Could not reach ActionKit at {authority}: {exc.message} Check the hostname, or try "
-                           "again in a few minutes.", field="host") from exc
-    except errors.ActionKitRedirect as exc:
-        raise ConnectError(f"{authority} answered with a redirect, so it is not the ActionKit API. Check the hostname.",
-                           field="host") from exc
-    except errors.ActionKitError as exc:
-        raise ConnectError(f"ActionKit at {authority} did not accept the check: {exc.message}", field="host") from exc
-    finally:
-        client.close()
-    return authority
 
 
 def account_taken(*, entity: Entity, host: str, account: str) -> bool:

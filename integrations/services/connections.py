@@ -26,6 +26,7 @@ def connection_connect(*, entity: Entity, kind: str, host: str, config: dict, se
     connection.status, connection.status_reason, connection.halted = Connection.Status.CONNECTED, "", False
     connection.consecutive_failures, connection.first_failure_at = 0, None
     connection.connected_at, connection.disconnected_at = now, None
+    connection.connected_by = actor if actor and actor.is_authenticated else None
     connection.save()
     audit_record(entity=entity, actor=actor, action=action, target=kind,
                  changes={"host": host, **{k: v for k, v in config.items()}, "password": "set"})

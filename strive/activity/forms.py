@@ -3,6 +3,7 @@ from django import forms
 from strive.activity.mapping import MERGE_FIELD_HELP
 from strive.activity.models import Page
 from strive.activity.services.automations import MAX_TEMPLATE
+from strive.models import Group
 
 
 class ActionFieldGroupForm(forms.Form):
@@ -15,11 +16,16 @@ class ActionFieldGroupForm(forms.Form):
 
     def __init__(self, *args, connection, field_names: list[str], **kwargs):
         super().__init__(*args, **kwargs)
+        self.connection = connection
         self.fields["page"].queryset = Page.objects.filter(connection=connection, synced=True).order_by("name")
         self.fields["field_name"].choices = [("", "Choose a field…")] + [(n, n) for n in field_names]
 
     def clean_name(self):
-        return self.cleaned_data["name"].strip()
+        name = self.cleaned_data["name"].strip()
+        # Groups share one list and one member filter, so two with the same name could not be told apart.
+        if Group.objects.filter(entity_id=self.connection.entity_id, name__iexact=name).exists():
+            raise forms.ValidationError(f"A group named “{name}” already exists. Choose another name.")
+        return name
 
 
 class AutomationForm(forms.Form):

@@ -12,7 +12,14 @@ from integrations.services.audit import audit_record
 from integrations.services.connections import connection_connect, connection_disconnect, connection_update_config
 from strive.activation_hooks import activation_hooks_run
 from strive.models import Group, MemberLink
-from strive.services.config import IMPORT_PAGE_NAME, IMPORT_PAGE_TITLE, KIND, PHONE_TYPE_CHOICES, PRIMARY_GROUP_NAME
+from strive.services.config import (
+    IMPORT_PAGE_NAME,
+    IMPORT_PAGE_TITLE,
+    KIND,
+    PHONE_TYPE_CHOICES,
+    PRIMARY_GROUP_NAME,
+    sync_settings,
+)
 from strive.services.fields import core_mappings_ensure
 from strive.services.sync import member_push_changes
 from strive.tasks import users_poll as users_poll_task
@@ -52,7 +59,7 @@ def sync_activate(*, connection: Connection, actor) -> Connection:
         raise ActivationError("Reconnect with the ActionKit staff credentials first: they were removed when syncing was turned off.")
     client = client_for(connection)
     try:
-        client.import_page_ensure(name=IMPORT_PAGE_NAME, title=IMPORT_PAGE_TITLE)
+        client.import_page_ensure(name=sync_settings(connection).import_page, title=IMPORT_PAGE_TITLE)
         total = client.users_total()
     finally:
         client.close()
@@ -76,7 +83,8 @@ def _activate(*, connection: Connection, actor, total: int | None) -> Connection
         group = Group.objects.create(entity=connection.entity, name=PRIMARY_GROUP_NAME, kind=Group.Kind.PRIMARY,
                                      connection=connection)
     connection_update_config(connection=connection, actor=actor, changes={
-        "sync_accounts": True, "primary_group_id": group.pk, "import_page": IMPORT_PAGE_NAME})
+        "sync_accounts": True, "primary_group_id": group.pk,
+        "import_page": connection.config.get("import_page") or IMPORT_PAGE_NAME})  # Older connections keep theirs.
     cursor, _ = SyncCursor.objects.get_or_create(connection=connection, stream="users")
     state = {**cursor.state, "total": total, "activated_at": timezone.now().isoformat()}
     if not cursor.state.get("initial_done"):

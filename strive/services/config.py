@@ -9,8 +9,9 @@ DEFAULT_PHONE_TYPES = ["mobile", "work", "home"]
 PHONE_TYPE_CHOICES = ["mobile", "work", "home"]
 DEFAULT_OPT_IN_FIELD = "sms_opt_in"
 PRIMARY_GROUP_NAME = "ActionKit Integration"
-IMPORT_PAGE_NAME = "strive_member_sync"
-IMPORT_PAGE_TITLE = "Strive member sync (import page)"
+# New connections get these; a connection activated earlier keeps the name stored in its config["import_page"].
+IMPORT_PAGE_NAME = "akbridge_member_sync"
+IMPORT_PAGE_TITLE = "AKbridge member sync (import page)"
 
 
 @dataclass(frozen=True)

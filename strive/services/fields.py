@@ -47,8 +47,8 @@ def mappings_for(connection) -> list[Mapping]:
 @transaction.atomic
 def mapping_set_option(*, mapping: FieldMapping, option: str, actor) -> FieldMapping:
     if option not in allowed_options(mapping.member_field, is_core=mapping.is_core):
-        raise MappingInvalid("Email can only use “Populate, no overwrite” or “One-way, overwrite Strive”: "
-                             "ActionKit's email is its unique key and Strive never changes it there.")
+        raise MappingInvalid("Email can only use “Populate, no overwrite” or “One-way, overwrite members”: "
+                             "ActionKit's email is its unique key and AKbridge never changes it there.")
     before = mapping.sync_option
     mapping.sync_option = option
     mapping.save(update_fields=["sync_option", "updated_at"])

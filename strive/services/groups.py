@@ -12,6 +12,23 @@ class GroupProtected(Exception):
     """Deleting this group is refused; str(exc) says why, in words for the person who asked."""
 
 
+class GroupSyncOwned(Exception):
+    """Adding a member by hand is refused: the sync decides who is in this group; str(exc) says why."""
+
+
+# The ActionKit sync fills these from pages and usergroups (in bulk, not through group_add_member).
+SYNC_OWNED_KINDS = (Group.Kind.PAGE, Group.Kind.USERGROUP)
+
+
+def group_add_refusal(group: Group) -> str:
+    """Why members cannot be added to ``group`` by hand, or ""."""
+    if group.kind not in SYNC_OWNED_KINDS:
+        return ""
+    source = "ActionKit page" if group.kind == Group.Kind.PAGE else "ActionKit user group"
+    return (f"“{group.name}” is filled by the sync from its {source}; members cannot be added by hand. "
+            f"Add them in ActionKit instead.")
+
+
 @transaction.atomic
 def group_create(*, entity, name: str, kind: str = Group.Kind.MANUAL, connection=None, actor=None) -> Group:
     group = Group.objects.create(entity=entity, name=name.strip(), kind=kind, connection=connection)
@@ -24,6 +41,8 @@ def group_add_member(*, group: Group, member: Member, actor=None, create_ak_user
     """Add a member to a group (idempotent). Adding to the primary group creates the ActionKit user when
     Create Users is on; the sync itself passes create_ak_user=False since its members already have users."""
     assert group.entity_id == member.entity_id, "a group and its members belong to one entity"
+    if refusal := group_add_refusal(group):
+        raise GroupSyncOwned(refusal)
     membership, created = GroupMembership.objects.get_or_create(group=group, member=member)
     if created and create_ak_user and group.kind == Group.Kind.PRIMARY:
         member_create_ak_user(member=member, group=group)

@@ -7,7 +7,7 @@ from integrations.decorators import entity_view
 from strive import selectors
 from strive.forms import CsvImportForm, CustomFieldForm, MemberFilterForm, MemberForm
 from strive.models import CustomField, Group, Member
-from strive.services.groups import group_add_member, group_remove_member
+from strive.services.groups import SYNC_OWNED_KINDS, GroupSyncOwned, group_add_member, group_remove_member
 from strive.services.imports import members_import_csv
 from strive.services.members import MemberInput, MemberInvalid, member_update, member_upsert
 
@@ -57,7 +57,7 @@ def member_detail(request, entity, member_id: int):
         return redirect("strive:member", entity_slug=entity.slug, member_id=member.pk)
     return render(request, "strive/member_detail.html", {
         "entity": entity, "member": member, "form": form, "groups": member.groups.order_by("name"),
-        "all_groups": selectors.group_list(entity=entity),
+        "all_groups": [g for g in selectors.group_list(entity=entity) if g.kind not in SYNC_OWNED_KINDS],
         "custom_fields": CustomField.objects.filter(entity=entity), "links": member.ak_links.all()})
 
 
@@ -67,7 +67,11 @@ def _group_change(request, entity, member):
         group_remove_member(group=group, member=member, actor=request.user)
         messages.success(request, f"Removed from “{group.name}”.")
     else:
-        group_add_member(group=group, member=member, actor=request.user)
+        try:
+            group_add_member(group=group, member=member, actor=request.user)
+        except GroupSyncOwned as exc:
+            messages.error(request, str(exc))
+            return redirect("strive:member", entity_slug=entity.slug, member_id=member.pk)
         member.refresh_from_db()
         if member.ak_sync_error:
             messages.error(request, f"Added to “{group.name}”, but no ActionKit user was created: {member.ak_sync_error}")

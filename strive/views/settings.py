@@ -49,10 +49,13 @@ def sync_toggle(request, entity, connection):
         except errors.ActionKitError as exc:
             messages.error(request, f"Could not activate: {exc.message} Nothing changed; try again.")
             return redirect("strive:settings", entity_slug=entity.slug)
-        messages.success(request, "Sync Accounts is on. The initial sync of your ActionKit users has started; "
-                                  "ActionKit allows 1000 records per minute, so a large list takes a while.")
+        if selectors.sync_progress(connection=connection)["done"]:  # Turned on again after a finished first sync.
+            messages.success(request, "Sync Accounts is on again. The initial sync finished earlier; changes made "
+                                      "while it was off are fetched now, then every 10 minutes.")
+        else:
+            messages.success(request, "Sync Accounts is on. The initial sync of your ActionKit users has started; "
+                                      "ActionKit allows 1000 records per minute, so a large list takes a while.")
     else:
         activation.sync_deactivate(connection=connection, actor=request.user)
-        messages.success(request, "Sync Accounts is off. Syncing stopped and the ActionKit credentials were removed; "
-                                  "members, groups and sync history are kept as they were.")
+        # No flash message: the page's banner already says it is off, the credentials are gone and the data stays.
     return redirect("strive:settings", entity_slug=entity.slug)

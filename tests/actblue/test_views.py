@@ -29,8 +29,8 @@ def verifier(monkeypatch):
         fake.password = password
         return fake
 
-    monkeypatch.setattr("actblue.services.connecting.client_for_credentials", build)
-    monkeypatch.setattr("actblue.services.connecting.check_hostname", lambda host: host.strip().lower())
+    monkeypatch.setattr("actionkit.verify.client_for_credentials", build)
+    monkeypatch.setattr("actionkit.verify.check_hostname", lambda host: host.strip().lower())
     return fake
 
 

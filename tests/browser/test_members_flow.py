@@ -42,7 +42,7 @@ def test_connect_fields_settings_progress_users(browser_page, live_server, login
     email = page.locator('tr[data-field-row="email"]')
     email.get_by_text("Details").click()
     assert email.get_by_label("Sync Options").locator("option").all_inner_texts() == [
-        "Populate, no overwrite", "One-way, overwrite Strive"]
+        "Populate, no overwrite", "One-way, overwrite members"]
     shot(page, "members-03-fields-option-changed")
 
     page.goto(live_server.url + reverse("strive:custom-fields", kwargs={"entity_slug": slug}))
@@ -53,9 +53,9 @@ def test_connect_fields_settings_progress_users(browser_page, live_server, login
     page.get_by_text("+Add Field").first.click()
     page.get_by_label("Strive custom field").select_option(label="Occupation")
     page.get_by_label("ActionKit userfield").select_option("occupation")
-    page.locator("#add-field").get_by_label("Sync Options").select_option(label="Populate, overwrite Strive")
+    page.locator("#add-field").get_by_label("Sync Options").select_option(label="Populate, overwrite members")
     page.get_by_role("button", name="Add field").click()
-    assert page.locator('tr[data-field-row="occupation"] [data-option]').inner_text() == "Populate, overwrite Strive"
+    assert page.locator('tr[data-field-row="occupation"] [data-option]').inner_text() == "Populate, overwrite members"
     shot(page, "members-04-custom-field-added")
 
     page.get_by_role("link", name="Settings").click()

@@ -22,7 +22,7 @@ def test_connect_verifies_before_saving(cast, sandbox):
     assert bad.status_code == 200 and "rejected that username or password" in bad.content.decode()
     assert not Connection.objects.exists()
     unsafe = client.post(url("strive:connect", cast), {"host": "10.0.0.1", "username": "u", "password": "p"})
-    assert "cannot be used" in unsafe.content.decode() and not Connection.objects.exists()
+    assert "Enter your instance&#x27;s public hostname" in unsafe.content.decode() and not Connection.objects.exists()
     ok = client.post(url("strive:connect", cast), {"host": sandbox.host, "username": sandbox.username,
                                                     "password": sandbox.password})
     assert ok.status_code == 302 and ok["Location"] == url("strive:fields", cast)

@@ -70,4 +70,4 @@ def actions_page(request, entity, connection):
     synced = Page.objects.filter(connection=connection, synced=True).order_by("name")
     return render(request, "strive/activity/actions.html", context(
         request, entity, connection, "actions", actions=rows, next_before=next_before, q=q, page_id=page_id,
-        synced_pages=synced))
+        synced_pages=synced, importing_pages=[p.name for p in synced if p.import_status == "running"]))

@@ -1,0 +1,101 @@
+"""What people read: sentences, not JSON, dotted action names or Python values."""
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from django.urls import reverse
+
+from actblue.kind import KIND as ACTBLUE
+from integrations import audit_words
+from integrations.models import AuditEvent, Connection, Delivery, DeliveryAttempt
+from integrations.presenters import plain_reason, response_sentence
+from tests.actblue.conftest import connect
+
+ROOT = Path(__file__).resolve().parents[2]
+
+REASONS = [
+    ('{"error":"Sorry, this request could not be processed."}', "Sorry, this request could not be processed."),
+    ('ActionKit rejected the data. {"errors": {"email": ["Enter a valid email address."]}}',
+     "ActionKit rejected the data. email: Enter a valid email address."),
+    ("ActionKit is temporarily unavailable. <html><body>502</body></html>", "ActionKit is temporarily unavailable."),
+    ("ActionKit did not answer in time.", "ActionKit did not answer in time."),
+    ("", ""),
+]
+
+
+@pytest.mark.parametrize("given, expected", REASONS, ids=["json-error", "field-errors", "html", "plain", "empty"])
+def test_it_words_a_reason_as_a_sentence(given, expected):
+    assert plain_reason(given) == expected
+
+
+def _delivery(status, detail="", **kw):
+    attempt = SimpleNamespace(detail=detail)
+    return SimpleNamespace(status=status, latest_attempt=attempt, last_error="", remote_ref="", next_attempt_at=None,
+                           **kw)
+
+
+def test_it_says_what_actionkit_did_with_a_delivery():
+    ok = _delivery("succeeded", '{"kind": "contribution", "duplicate": false, "user": "/rest/v1/user/7/", '
+                   '"orders": ["/rest/v1/order/42/"]}')
+    assert response_sentence(ok) == "ActionKit recorded it (order 42)."
+    refused = _delivery("dead", 'ActionKit rejected the data. email: Enter a valid email address.')
+    assert response_sentence(refused) == "ActionKit refused it: email: Enter a valid email address."
+    waiting = _delivery("failed", "ActionKit did not answer in time.")
+    waiting.next_attempt_at = datetime(2025, 1, 1, 14, 2, tzinfo=UTC)
+    assert response_sentence(waiting) == "ActionKit did not answer in time. Trying again at 14:02 UTC."
+
+
+def test_every_audit_action_in_the_code_has_a_label():
+    pattern = re.compile(r'action="([a-z_.]+)"')
+    found = set()
+    for path in ROOT.glob("*/**/*.py"):
+        if "tests" in path.parts or ".venv" in path.parts:
+            continue
+        text = path.read_text()
+        if "audit_record(" in text:
+            found |= {m for m in pattern.findall(text) if "." in m}
+    assert found, "the grep found no audit actions"
+    assert sorted(found - set(audit_words.ACTION_LABELS)) == []
+
+
+@pytest.mark.django_db
+def test_the_details_page_shows_sentences_and_keeps_the_raw_response_behind_a_disclosure(cast):
+    connection = connect(cast.entity_a)
+    ok = Delivery.objects.create(connection=connection, key="actblue:contribution:1", event_type="contribution",
+                                 status=Delivery.Status.SUCCEEDED, attempts=1)
+    DeliveryAttempt.objects.create(delivery=ok, outcome="success", status_code=201,
+                                   detail='{"kind": "contribution", "duplicate": false, "orders": ["/rest/v1/order/42/"]}')
+    dead = Delivery.objects.create(connection=connection, key="actblue:contribution:2", event_type="contribution",
+                                   status=Delivery.Status.DEAD, attempts=1)
+    DeliveryAttempt.objects.create(delivery=dead, outcome="permanent", status_code=400,
+                                   detail="ActionKit rejected the data. email: Enter a valid email address.")
+    page = cast.client_for(cast.alice).get(reverse("actblue:detail", args=[cast.entity_a.slug])).content.decode()
+    assert "ActionKit recorded it (order 42)." in page
+    assert "ActionKit refused it: email: Enter a valid email address." in page
+    assert page.count("<summary>Show ActionKit's response</summary>") == 2
+    outside = re.sub(r"<details>.*?</details>", "", page, flags=re.S)
+    assert '"orders"' not in outside and "&quot;orders&quot;" not in outside
+
+
+@pytest.mark.django_db
+def test_a_json_status_reason_reads_as_its_message(cast):
+    connection = connect(cast.entity_a)
+    Connection.objects.filter(pk=connection.pk).update(
+        status=Connection.Status.ERROR, status_reason='{"error":"Sorry, this request could not be processed."}')
+    page = cast.client_for(cast.alice).get(reverse("actblue:detail", args=[cast.entity_a.slug])).content.decode()
+    assert "Sorry, this request could not be processed." in page
+    assert "&quot;error&quot;" not in page and '{"error"' not in page
+
+
+@pytest.mark.django_db
+def test_the_activity_page_uses_words_not_codes(cast):
+    AuditEvent.objects.create(entity=cast.entity_a, actor=cast.alice, action="member.created", target="+12025550101")
+    AuditEvent.objects.create(entity=cast.entity_a, actor=cast.alice, action="connection.settings_changed",
+                              target=ACTBLUE, changes={"notify_managed": [False, True]})
+    page = cast.client_for(cast.alice).get(reverse("integrations:activity", args=[cast.entity_a.slug])).content.decode()
+    assert "Added a member" in page and "member.created" not in page
+    assert "Notify for All Managed Pages</strong>: Don&#x27;t send → Send" in page
+    assert "notify_managed" not in page and "False" not in page
