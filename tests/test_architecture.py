@@ -196,13 +196,9 @@ def test_no_import_inside_a_function_but_tasks_and_ready():
         "\n".join(inner))
 
 
-# Left for the actblue views refactor (the views package), which owns these files.
-PRIVATE_IMPORTS_LEFT = {("actblue.views_backfill", "actblue.views", "_active_connection")}
-
-
 def test_no_private_name_crosses_a_module():
-    private = [f"{imp}: {name}" for imp in IMPORTS for name in imp.names if name.startswith("_") and not name.startswith("__")
-               and (imp.module, imp.target, name) not in PRIVATE_IMPORTS_LEFT]
+    private = [f"{imp}: {name}" for imp in IMPORTS for name in imp.names
+               if name.startswith("_") and not name.startswith("__")]
     private += [f"{where}: {name}" for where, name in _private_attributes()]
     assert not private, "Make these public (or keep them in their module):\n" + "\n".join(private)
 
