@@ -35,30 +35,34 @@ def user_delete(conn: sqlite3.Connection, pk: int, data: dict, touch_user: bool)
 
 
 def phone_update(conn: sqlite3.Connection, pk: int, data: dict, touch_user: bool) -> Response:
-    with db.write(conn):
-        row = conn.execute("SELECT * FROM phone WHERE id = ?", (pk,)).fetchone()
-        if row is None:
-            return empty(404)
+    def change(row, ts: str) -> None:
         number = str(data.get("phone") or row["phone"])
         kind = data.get("type") or data.get("phone_type") or row["type"]
-        ts = db.now()
         conn.execute(
             "UPDATE phone SET phone = ?, normalized_phone = ?, type = ?, source = ?, updated_at = ? WHERE id = ?",
             (number, re.sub(r"\D", "", number), kind, data.get("source", row["source"]), ts, pk),
         )
-        if touch_user:
-            conn.execute("UPDATE user SET updated_at = ? WHERE id = ?", (ts, row["user_id"]))
-    return empty(202)
+
+    return _owned_row_update(conn, "phone", pk, change, touch_user)
 
 
 def userfield_update(conn: sqlite3.Connection, pk: int, data: dict, touch_user: bool) -> Response:
+    def change(row, ts: str) -> None:
+        conn.execute("UPDATE userfield SET value = ? WHERE id = ?", (str(data.get("value", row["value"])), pk))
+
+    return _owned_row_update(conn, "userfield", pk, change, touch_user)
+
+
+def _owned_row_update(conn: sqlite3.Connection, table: str, pk: int, change, touch_user: bool) -> Response:
+    """Run ``change(row, timestamp)`` on one row a user owns, then move the user's updated_at unless told not to."""
     with db.write(conn):
-        row = conn.execute("SELECT * FROM userfield WHERE id = ?", (pk,)).fetchone()
+        row = conn.execute(f"SELECT * FROM {table} WHERE id = ?", (pk,)).fetchone()
         if row is None:
             return empty(404)
-        conn.execute("UPDATE userfield SET value = ? WHERE id = ?", (str(data.get("value", row["value"])), pk))
+        ts = db.now()
+        change(row, ts)
         if touch_user:
-            conn.execute("UPDATE user SET updated_at = ? WHERE id = ?", (db.now(), row["user_id"]))
+            conn.execute("UPDATE user SET updated_at = ? WHERE id = ?", (ts, row["user_id"]))
     return empty(202)
 
 
