@@ -51,7 +51,7 @@ def test_connect_fields_settings_progress_users(browser_page, live_server, login
     page.get_by_role("button", name="Create field").click()
     page.goto(live_server.url + reverse("strive:fields", kwargs={"entity_slug": slug}))
     page.get_by_text("+Add Field").first.click()
-    page.get_by_label("Strive custom field").select_option(label="Occupation")
+    page.get_by_label("AKbridge member field").select_option(label="Occupation")
     page.get_by_label("ActionKit userfield").select_option("occupation")
     page.locator("#add-field").get_by_label("Sync Options").select_option(label="Populate, overwrite members")
     page.get_by_role("button", name="Add field").click()
@@ -77,7 +77,7 @@ def test_connect_fields_settings_progress_users(browser_page, live_server, login
 
     page.get_by_role("link", name="Users").click()
     rows = page.locator("[data-users-table] tbody tr")
-    assert rows.count() == 50 and "3000 users" in page.get_by_text("users", exact=False).last.inner_text()
+    assert rows.count() == 50 and "3,000 users" in page.get_by_text("users", exact=False).last.inner_text()
     page.get_by_role("link", name="Email").click()
     first_sorted = rows.first.locator("td").nth(1).inner_text()
     assert first_sorted == sorted([first_sorted, rows.nth(1).locator("td").nth(1).inner_text()])[0]
