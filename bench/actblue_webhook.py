@@ -24,7 +24,7 @@ import sys
 import time
 from urllib.parse import urlparse
 
-from activity_common import ROOT, django_setup, free_port, tmpdir, wait_http
+from activity_common import ROOT, django_setup, free_port, queue_purge, tmpdir, wait_http
 from machine import describe
 
 PROCESSES = 4
@@ -138,17 +138,7 @@ def main() -> None:
     print(f"webhook / API rate: {hook['rps'] / api['rps']:.2f}")
     answered = hook["ok"] + api["ok"]
     print(f"line items stored: {stored:,}; 2xx answers: {answered:,}: {'ok' if stored == answered else 'MISMATCH'}")
-    _purge_broker()
-
-
-def _purge_broker() -> None:
-    from config.celery import app
-
-    try:
-        with app.connection_for_write() as conn:
-            conn.default_channel.queue_purge("deliveries")
-    except Exception:
-        pass
+    queue_purge("deliveries")
 
 
 if __name__ == "__main__":

@@ -96,3 +96,14 @@ def bench_connection(*, host: str, slug: str):
 
 def tmpdir() -> Path:
     return Path(tempfile.mkdtemp(prefix="bench-activity-"))
+
+
+def queue_purge(name: str) -> None:
+    """No worker runs in a benchmark: drop the tasks it queued so they do not land on someone's real worker."""
+    from config.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.default_channel.queue_purge(name)
+    except Exception:
+        pass

@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse
 
-from activity_common import ROOT, bench_connection, django_setup, free_port, tmpdir, wait_http
+from activity_common import ROOT, bench_connection, django_setup, free_port, queue_purge, tmpdir, wait_http
 from machine import describe
 
 PROCESSES = 5  # Client processes; the clients are threads spread over them, so the GIL is not the limit.
@@ -177,18 +177,8 @@ def main() -> None:
     print(f"events stored: {stored:,}; 2xx answers: {answered:,}; in flight when the closed loop stopped: "
           f"{stored - answered} (at most {cut_off}): {verdict}. Each action id is unique in the table, so none "
           "is stored twice.")
-    _purge_broker()
+    queue_purge("polls")
 
-
-def _purge_broker() -> None:
-    """No worker runs here: drop the queued processing tasks so they do not land on someone's real worker."""
-    from config.celery import app
-
-    try:
-        with app.connection_for_write() as conn:
-            conn.default_channel.queue_purge("polls")
-    except Exception:
-        pass
 
 
 if __name__ == "__main__":
