@@ -7,7 +7,7 @@ SANDBOX_PORT ?= 8001
 STAMP := $(VENV)/.installed
 VAR_DIR ?= var
 
-.PHONY: run test install migrate demo sandbox worker beat web lint bench clean
+.PHONY: run test install migrate demo sandbox worker-live worker-bulk beat web lint bench clean
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required (set PYTHON=/path/to/python3.11)"; exit 1; }
@@ -27,7 +27,7 @@ migrate: install
 demo: migrate
 	$(PY) manage.py seed_demo --sandbox-host 127.0.0.1:$(SANDBOX_PORT) --app-url http://127.0.0.1:$(PORT)
 
-# Web, worker, beat and the ActionKit sandbox on the embedded default (SQLite + filesystem broker). Ctrl-C, SIGTERM or
+# Web, both worker pools, beat and the ActionKit sandbox on the embedded default (SQLite + filesystem broker). Ctrl-C, SIGTERM or
 # a closed terminal stops all; a second run on the same var/ refuses. `exec` makes run.py make's own child, so make
 # passes SIGTERM straight to it and run.py stops when make dies.
 run: install
@@ -39,8 +39,12 @@ sandbox: install
 web: install
 	$(PY) -m gunicorn config.wsgi:application --bind 0.0.0.0:$(PORT) --workers 2 --threads 4
 
-worker: install
-	$(PY) -m celery -A config worker -Q deliveries,polls,backfills --concurrency 2 --loglevel INFO
+# Two pools, each in its own terminal (or container): live work always has a free slot. See docs/operations.md.
+worker-live: install
+	$(PY) -m celery -A config worker -Q live,housekeeping -n live@%h --concurrency 2 --loglevel INFO
+
+worker-bulk: install
+	$(PY) -m celery -A config worker -Q polls,backfills,imports -n bulk@%h --concurrency 2 --loglevel INFO
 
 beat: install
 	$(PY) -m celery -A config beat --loglevel INFO --schedule $(VAR_DIR)/celerybeat-schedule

@@ -3,7 +3,9 @@
 Three layers: ``normalize_hostname`` (syntax: no IP literals, no userinfo, no localhost), ``check_hostname``
 (DNS: every address must be globally routable) and ``peer_allowed``, called by ``actionkit.transport`` for the
 address actually connected to, so a DNS answer that changes after validation (rebinding) is still refused.
-Hosts in ``settings.ACTIONKIT_INSECURE_HOSTS`` ("host:port") may be reached over plain http, on loopback only.
+Hosts in ``settings.ACTIONKIT_INSECURE_HOSTS`` ("host:port") may be reached over plain http, on loopback only; with
+``ACTIONKIT_INSECURE_ON_PRIVATE_NETWORK`` also at a private address (the demo's sandbox in its own container), never
+at a link-local one (cloud metadata). Production sets neither (docker-compose.yml; the demo override sets both).
 """
 
 from __future__ import annotations
@@ -32,6 +34,19 @@ def configured_insecure_hosts() -> frozenset[str]:
     if hosts is None:
         hosts = [h for h in os.environ.get("ACTIONKIT_INSECURE_HOSTS", "").split(",") if h.strip()]
     return frozenset(h.strip().lower() for h in hosts)
+
+
+def insecure_on_private_network() -> bool:
+    """``settings.ACTIONKIT_INSECURE_ON_PRIVATE_NETWORK``, or the env var of that name when Django is not configured."""
+    try:
+        from django.conf import settings
+
+        value = getattr(settings, "ACTIONKIT_INSECURE_ON_PRIVATE_NETWORK", None)
+    except Exception:  # ImproperlyConfigured outside Django (sandbox, bench scripts).
+        value = None
+    if value is None:
+        value = os.environ.get("ACTIONKIT_INSECURE_ON_PRIVATE_NETWORK", "").lower() in ("1", "true", "yes", "on")
+    return bool(value)
 
 
 def normalize_hostname(raw: str, *, insecure: Iterable[str] | None = None) -> str:
@@ -117,7 +132,8 @@ def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
 def peer_allowed(address: str, *, authority: str, insecure: Iterable[str]) -> bool:
     """May we open a connection to ``address`` for ``authority`` ("host" or "host:port")?"""
     if authority in frozenset(insecure):
-        return ipaddress.ip_address(address.split("%", 1)[0]).is_loopback
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+        return ip.is_loopback or (insecure_on_private_network() and ip.is_private and not ip.is_link_local)
     return ip_is_public(address)
 
 

@@ -138,7 +138,7 @@ def main() -> None:
     print(f"webhook / API rate: {hook['rps'] / api['rps']:.2f}")
     answered = hook["ok"] + api["ok"]
     print(f"line items stored: {stored:,}; 2xx answers: {answered:,}: {'ok' if stored == answered else 'MISMATCH'}")
-    queue_purge("deliveries")
+    queue_purge("live")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
-"""The Celery app: three queues, JSON only, and a beat schedule kept in code.
+"""The Celery app: one queue per kind of work, JSON only, and a beat schedule kept in code.
 
-Deliveries, polls and backfills have their own queues so a million-row backfill never delays a refund.
+Live work, housekeeping, polls, backfills and imports have their own queues, consumed by separate worker pools
+(docs/operations.md), so a million-row backfill or a 10,000-user initial sync never delays a refund. Every task
+runs for about TASK_BUDGET_SECONDS and then hands over to a fresh task, so no pool is held for minutes.
 Every task is idempotent (the database ledger decides what is due), which is what makes acks_late safe.
 """
 
@@ -16,23 +18,47 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 
 
 class Queues:
-    DELIVERIES = "deliveries"
-    POLLS = "polls"
-    BACKFILLS = "backfills"
-    ALL = (DELIVERIES, POLLS, BACKFILLS)
+    LIVE = "live"  # Live deliveries, member pushes, page-webhook events, automation sends: seconds matter.
+    HOUSEKEEPING = "housekeeping"  # Beat's heartbeat and the sweeps: short, and they prove beat and a worker live.
+    POLLS = "polls"  # Reading ActionKit: user, page, action and usergroup polls and imports.
+    BACKFILLS = "backfills"  # Backfill planning and pumping.
+    IMPORTS = "imports"  # CSV imports run in the background.
+    ALL = (LIVE, HOUSEKEEPING, POLLS, BACKFILLS, IMPORTS)
+
+
+# Every task by its permanent name. Exact names rather than globs, so a new task is routed on purpose:
+# tests/integrations/test_celery_routing.py fails for a task missing here.
+TASK_QUEUES = {
+    "integrations.delivery_send": Queues.LIVE,
+    "strive_activity.webhook_events_process": Queues.LIVE,
+    "strive_activity.automation_runs_send": Queues.LIVE,
+    "integrations.beat_heartbeat": Queues.HOUSEKEEPING,
+    "integrations.deliveries_sweep": Queues.HOUSEKEEPING,
+    "integrations.backfills_sweep": Queues.HOUSEKEEPING,
+    "strive.poll_all": Queues.POLLS,
+    "strive.users_poll": Queues.POLLS,
+    "strive_activity.poll_all": Queues.POLLS,
+    "strive_activity.poll_connection": Queues.POLLS,
+    "strive_activity.page_import": Queues.POLLS,
+    "strive_activity.usergroup_refresh": Queues.POLLS,
+    "integrations.backfill_plan": Queues.BACKFILLS,
+    "integrations.backfill_pump": Queues.BACKFILLS,
+    "integrations.import_job_run": Queues.IMPORTS,
+}
+
+# A task checks its TASK_BUDGET_SECONDS between steps, and one step may be a single ActionKit request that waits for
+# the rate limiter (up to 60 s) and then its read timeout (30 s). These limits only catch a task that stopped checking.
+TASK_SOFT_TIME_LIMIT_SECONDS = 100
+TASK_TIME_LIMIT_SECONDS = 120
 
 
 app.conf.update(
     # Each queue gets its own exchange and key; bare Queue(name) would bind all three to the default key and
     # deliver every message to every queue.
     task_queues=[Queue(name, Exchange(name, type="direct"), routing_key=name) for name in Queues.ALL],
-    task_default_queue=Queues.DELIVERIES,
+    task_default_queue=Queues.LIVE,
     # Routing lives here rather than on each task (Celery 6 drops the task-level `queue` attribute).
-    task_routes={
-        "integrations.backfill*": {"queue": Queues.BACKFILLS},
-        "strive.*": {"queue": Queues.POLLS},
-        "strive_activity.*": {"queue": Queues.POLLS},
-    },
+    task_routes={name: {"queue": queue} for name, queue in TASK_QUEUES.items()},
     task_serializer="json",
     result_serializer="json",
     accept_content=["json"],
@@ -40,8 +66,8 @@ app.conf.update(
     task_acks_late=True,
     task_reject_on_worker_lost=True,
     worker_prefetch_multiplier=1,
-    task_time_limit=15 * 60,
-    task_soft_time_limit=14 * 60,
+    task_time_limit=TASK_TIME_LIMIT_SECONDS,
+    task_soft_time_limit=TASK_SOFT_TIME_LIMIT_SECONDS,
     broker_connection_retry_on_startup=True,
     worker_hijack_root_logger=False,
     timezone="UTC",
@@ -58,9 +84,9 @@ def beat_schedule() -> dict:
 
     sweep, poll = settings.SWEEP_INTERVAL_SECONDS, settings.POLL_INTERVAL_SECONDS
     return {
-        "integrations-deliveries-sweep": _periodic("integrations.deliveries_sweep", sweep, Queues.DELIVERIES),
-        "integrations-backfills-sweep": _periodic("integrations.backfills_sweep", sweep, Queues.BACKFILLS),
-        "integrations-heartbeat": _periodic("integrations.beat_heartbeat", 30, Queues.DELIVERIES),
+        "integrations-deliveries-sweep": _periodic("integrations.deliveries_sweep", sweep, Queues.HOUSEKEEPING),
+        "integrations-backfills-sweep": _periodic("integrations.backfills_sweep", sweep, Queues.HOUSEKEEPING),
+        "integrations-heartbeat": _periodic("integrations.beat_heartbeat", 30, Queues.HOUSEKEEPING),
         "strive-poll-all": _periodic("strive.poll_all", poll, Queues.POLLS),
         "strive-activity-poll-all": _periodic("strive_activity.poll_all", poll, Queues.POLLS),
     }

@@ -198,6 +198,8 @@ SPECTACULAR_SETTINGS = {"TITLE": "ActionKit bridge API", "VERSION": "1", "SERVE_
 
 # ActionKit hosts that may be reached over plain http on loopback ("host:port"), for the local sandbox only.
 ACTIONKIT_INSECURE_HOSTS = env.list("ACTIONKIT_INSECURE_HOSTS", default=[])
+# Those hosts may also be at a private address: only the compose demo, whose sandbox runs in a container of its own.
+ACTIONKIT_INSECURE_ON_PRIVATE_NETWORK = env.bool("ACTIONKIT_INSECURE_ON_PRIVATE_NETWORK", default=False)
 ACTIONKIT_TIMEOUT = (env.float("ACTIONKIT_CONNECT_TIMEOUT", default=5.0), env.float("ACTIONKIT_READ_TIMEOUT", default=30.0))
 ACTIONKIT_DEFAULT_RECORDS_PER_MINUTE = env.int("ACTIONKIT_DEFAULT_RECORDS_PER_MINUTE", default=1000)
 ACTIONKIT_MAX_CONCURRENT_PER_HOST = env.int("ACTIONKIT_MAX_CONCURRENT_PER_HOST", default=4)
@@ -220,6 +222,8 @@ CONNECTION_ERROR_AFTER_FAILURES = env.int("CONNECTION_ERROR_AFTER_FAILURES", def
 CONNECTION_PAUSE_AFTER_HOURS = env.float("CONNECTION_PAUSE_AFTER_HOURS", default=120.0)
 SWEEP_INTERVAL_SECONDS = env.int("SWEEP_INTERVAL_SECONDS", default=60)
 POLL_INTERVAL_SECONDS = env.int("POLL_INTERVAL_SECONDS", default=600)
+# Seconds a task works before it hands over to a fresh task, so every worker slot frees up within seconds.
+TASK_BUDGET_SECONDS = env.float("TASK_BUDGET_SECONDS", default=15.0)
 
 # Celery. Embedded default: kombu's filesystem transport, so worker and beat are real processes with no server.
 BROKER_DIR = VAR_DIR / "broker"

@@ -1,4 +1,4 @@
-"""`make run`: migrate, seed the demo, then run web, worker, beat and the ActionKit sandbox until stopped.
+"""`make run`: migrate, seed the demo, then run web, two worker pools, beat and the ActionKit sandbox until stopped.
 
 Everything runs on the embedded default (SQLite and kombu's filesystem broker in VAR_DIR, ./var by default), so no
 server is needed. Ctrl-C, SIGTERM and SIGHUP (a closed terminal) stop every service within 10 s; a second run on the
@@ -138,30 +138,40 @@ def _step(cmd: list[str], env: dict, log) -> None:
     subprocess.run(cmd, cwd=ROOT, env=env, stdout=log, check=True)
 
 
+# One worker per pool, as in production (docker-compose.yml, docs/operations.md), so a long poll or backfill never
+# takes the slot a live delivery needs.
+POOLS = {"live": ("live", "housekeeping"), "bulk": ("polls", "backfills", "imports")}
+
+
+def _worker(pool: str) -> tuple[list[str], str]:
+    # Gossip, mingle and heartbeat only coordinate workers; without them a worker stops twice as fast.
+    return ([PY, *NO_ROOT_WARNING, "-m", "celery", "-A", "config", "--quiet", "worker", "-Q", ",".join(POOLS[pool]),
+             "-n", f"{pool}@%h", "--concurrency", "2", "--loglevel", "WARNING", "--without-gossip", "--without-mingle",
+             "--without-heartbeat"], f"Celery worker on queues {', '.join(POOLS[pool])}")
+
+
 SERVICES = {  # name: (command, what the console says about it)
     "sandbox": ([PY, "-m", "actionkit.sandbox", "serve", "--host", HOST, "--port", SANDBOX_PORT, "--db",
                  str(VAR_DIR / "sandbox.sqlite3")], f"ActionKit sandbox on http://{HOST}:{SANDBOX_PORT}/"),
     "web": ([PY, "-m", "gunicorn", "config.wsgi:application", "--bind", f"{HOST}:{PORT}", "--workers", "2",
              "--threads", "4", "--graceful-timeout", "4", "--access-logfile", str(LOG_DIR / "web-access.log"),
              "--log-level", "warning"], f"gunicorn on http://{HOST}:{PORT}/, 2 workers"),
-    # Gossip, mingle and heartbeat talk to other workers; there is one here, and without them it stops twice as fast.
-    "worker": ([PY, *NO_ROOT_WARNING, "-m", "celery", "-A", "config", "--quiet", "worker", "-Q", "deliveries,polls,backfills",
-                "--concurrency", "2", "--loglevel", "WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-               "Celery worker on queues deliveries, polls, backfills"),
+    "worker-live": _worker("live"),
+    "worker-bulk": _worker("bulk"),
     "beat": ([PY, "-m", "celery", "-A", "config", "--quiet", "beat", "--loglevel", "WARNING", "--schedule",
               str(VAR_DIR / "celerybeat-schedule")], "Celery beat, the periodic sweeps and polls"),
 }
 
 
 # (services, seconds from SIGTERM to SIGKILL). An idle worker's warm shutdown takes 2-5 s on the filesystem broker.
-STOP_WAVES = ((("web", "worker", "beat"), 6.5), (("sandbox",), 2.0))
+STOP_WAVES = ((("web", "worker-live", "worker-bulk", "beat"), 6.5), (("sandbox",), 2.0))
 
 
 def _start(services: dict, lock: procs.RunLock, env: dict) -> None:
     for name, (cmd, what) in SERVICES.items():
         services[name] = _spawn(name, cmd, env)
         lock.record(name, services[name].pid)
-        _say(f"  {name:<8} pid {services[name].pid:<7} {what}")
+        _say(f"  {name:<11} pid {services[name].pid:<7} {what}")
     _wait_for(f"http://{HOST}:{SANDBOX_PORT}/_sandbox/stats", services["sandbox"])
     with open(LOG_DIR / "setup.log", "a") as log:
         _step([PY, "manage.py", "seed_demo", "--sandbox-host", f"{HOST}:{SANDBOX_PORT}", "--app-url",
@@ -205,7 +215,7 @@ def _stop(services: dict) -> None:
     still delivering would log every send to a stopped sandbox as a failed attempt."""
     if not services:
         return
-    _say("Stopping web, worker, beat and the sandbox...")
+    _say("Stopping web, the workers, beat and the sandbox...")
     started, killed = time.monotonic(), []
     for names, grace in STOP_WAVES:
         wave = {name: services[name] for name in names if name in services}

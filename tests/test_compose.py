@@ -1,8 +1,10 @@
-"""docker-compose.yml and the Dockerfile run the same commands as the Makefile, and every command exists."""
+"""docker-compose.yml and the Dockerfile run the same commands as the Makefile and `make run`, and every command
+exists; each pool has its own container, and production admits no insecure ActionKit host."""
 
 import importlib
 import re
 import shlex
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,8 @@ ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
 APP_SERVICES = [name for name, spec in SERVICES.items() if spec.get("build") or spec.get("image", "").startswith("akbridge")]
+DEMO = yaml.safe_load((ROOT / "docker-compose.demo.yml").read_text())
+POOL_SERVICES = {"worker-live": "live", "worker-bulk": "bulk"}  # compose service: run.py pool
 
 
 def _make_command(target: str) -> list[str]:
@@ -23,11 +27,11 @@ def _make_command(target: str) -> list[str]:
 
 
 def test_the_stack_has_every_process():
-    assert {"postgres", "redis", "web", "worker", "beat", "sandbox", "migrate"} <= set(SERVICES)
-    assert set(APP_SERVICES) == {"web", "worker", "beat", "sandbox", "migrate"}
+    assert {"postgres", "redis", "web", "worker-live", "worker-bulk", "beat", "sandbox", "migrate"} <= set(SERVICES)
+    assert set(APP_SERVICES) == {"web", "worker-live", "worker-bulk", "beat", "sandbox", "migrate"}
 
 
-@pytest.mark.parametrize("service", ["web", "worker", "beat", "sandbox"])
+@pytest.mark.parametrize("service", ["web", "worker-live", "worker-bulk", "beat", "sandbox"])
 def test_each_service_runs_what_make_runs(service):
     compose = SERVICES[service]["command"]
     make = _make_command(service)
@@ -45,17 +49,46 @@ def test_the_web_entry_point_imports():
     assert callable(getattr(importlib.import_module(module), attribute))
 
 
-@pytest.mark.parametrize("service", ["worker", "beat"])
-def test_celery_commands_name_the_real_app_and_queues(service):
-    from config.celery import Queues
-
+@pytest.mark.parametrize("service", ["worker-live", "worker-bulk", "beat"])
+def test_celery_commands_name_the_real_app(service):
     command = SERVICES[service]["command"]
     assert command[:4] == ["python", "-m", "celery", "-A"]
     app_module = importlib.import_module(command[4])
     assert app_module.celery_app.main == "config"
-    if "-Q" in command:
-        queues = command[command.index("-Q") + 1].split(",")
-        assert set(queues) == set(Queues.ALL), "a queue nobody consumes would never drain"
+
+
+def _run_py():
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        return importlib.import_module("run")
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+
+
+def _queues(command: list[str]) -> list[str]:
+    return command[command.index("-Q") + 1].split(",")
+
+
+def test_every_queue_has_exactly_one_pool_and_make_run_has_the_same_pools():
+    from config.celery import Queues
+
+    pools = {service: _queues(SERVICES[service]["command"]) for service in POOL_SERVICES}
+    consumed = [queue for queues in pools.values() for queue in queues]
+    assert sorted(consumed) == sorted(Queues.ALL), "a queue nobody consumes would never drain"
+    assert "live" in pools["worker-live"] and not {"polls", "backfills", "imports"} & set(pools["worker-live"])
+    run = _run_py()
+    for service, pool in POOL_SERVICES.items():
+        assert tuple(pools[service]) == run.POOLS[pool]
+        assert _queues(run.SERVICES[service][0]) == pools[service]
+        node = SERVICES[service]["command"][SERVICES[service]["command"].index("-n") + 1]
+        assert node == f"{pool}@%h"  # Unique per replica (%h is the container's hostname): /healthz tells them apart.
+
+
+def test_each_pool_and_beat_run_in_their_own_container():
+    for name, spec in SERVICES.items():
+        assert "network_mode" not in spec, name
+    for name in ("worker-live", "worker-bulk"):
+        assert "container_name" not in SERVICES[name]  # `docker compose up --scale <pool>=N` needs none.
 
 
 def test_the_sandbox_module_serves():
@@ -89,12 +122,22 @@ def test_production_environment_and_secrets_come_from_env_file():
         assert required in example
 
 
-def test_the_loopback_sandbox_is_reachable_from_every_sending_process():
-    """The SSRF guard admits plain-http hosts on loopback only, so whoever calls ActionKit shares web's network."""
-    for name in ("worker", "beat", "sandbox"):
-        assert SERVICES[name]["network_mode"] == "service:web"
-    assert SERVICES["web"]["environment"]["ACTIONKIT_INSECURE_HOSTS"] == "127.0.0.1:8001"
-    assert "127.0.0.1" == SERVICES["sandbox"]["command"][SERVICES["sandbox"]["command"].index("--host") + 1]
+def test_production_admits_no_insecure_actionkit_host_and_the_sandbox_is_a_demo():
+    for name in APP_SERVICES:
+        env = SERVICES[name]["environment"]
+        assert "ACTIONKIT_INSECURE_HOSTS" not in env and "ACTIONKIT_INSECURE_ON_PRIVATE_NETWORK" not in env, name
+    assert SERVICES["sandbox"]["profiles"] == ["demo"]
+    assert all("profiles" not in SERVICES[name] for name in SERVICES if name != "sandbox")
+    assert all(port.startswith("127.0.0.1:") for port in SERVICES["sandbox"]["ports"])  # Well-known passwords.
+
+
+def test_the_demo_override_lets_every_process_that_calls_actionkit_reach_the_sandbox():
+    command = SERVICES["sandbox"]["command"]
+    sandbox = f"sandbox:{command[command.index('--port') + 1]}"
+    for name in ("web", "worker-live", "worker-bulk", "migrate"):
+        env = DEMO["services"][name]["environment"]
+        assert env["ACTIONKIT_INSECURE_HOSTS"] == sandbox and env["ACTIONKIT_INSECURE_ON_PRIVATE_NETWORK"] == "true"
+    assert set(DEMO["services"]) <= set(SERVICES)
 
 
 def test_the_image_installs_the_constrained_dependencies_and_keeps_env_files_out():

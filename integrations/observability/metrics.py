@@ -18,7 +18,7 @@ from integrations.ratelimit import throttle_for
 logger = logging.getLogger(__name__)
 
 CACHE_KEY = "ops:metrics:text"
-LANE_QUEUES = {Delivery.Lane.LIVE: "deliveries", Delivery.Lane.BACKFILL: "backfills"}
+LANE_QUEUES = {Delivery.Lane.LIVE: "live", Delivery.Lane.BACKFILL: "backfills"}
 
 
 def deliveries_by_status() -> Gauge:

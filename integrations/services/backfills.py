@@ -8,6 +8,7 @@ import logging
 import time
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -22,7 +23,7 @@ from integrations.tasks import backfill_pump as backfill_pump_task
 logger = logging.getLogger(__name__)
 
 PLAN_CHUNK = 2000  # Source rows planned per step; bounded so memory stays flat at any backfill size.
-TASK_BUDGET_SECONDS = 50  # A planner or pump task hands over to a fresh task after this long.
+TASK_BUDGET_SECONDS = settings.TASK_BUDGET_SECONDS  # A planner or pump task hands over to a fresh task after this long.
 PUMP_BATCH = 50  # Rows claimed per pump query.
 STALE_AFTER_SECONDS = 180  # A backfill with no heartbeat for this long is restarted by the sweeper.
 

@@ -65,8 +65,11 @@ def poll_all() -> int:
     return count
 
 
-def users_poll(*, connection_id: int, time_budget: float = 480.0) -> PollResult:
-    """One run of the user poll for one connection; never two at once for the same integration."""
+def users_poll(*, connection_id: int, time_budget: float | None = None) -> PollResult:
+    """One run of the user poll for one connection; never two at once for the same integration. After time_budget
+    seconds (TASK_BUDGET_SECONDS by default) it returns "more" and its task queues a fresh one, so a 10,000-user
+    initial sync is many short tasks that leave the polls pool free in between."""
+    time_budget = django_settings.TASK_BUDGET_SECONDS if time_budget is None else time_budget
     with lease(f"strive-users-poll:{connection_id}", ttl_seconds=LEASE_SECONDS) as holder:
         if holder is None:
             return PollResult("busy")
@@ -76,8 +79,8 @@ def users_poll(*, connection_id: int, time_budget: float = 480.0) -> PollResult:
         client = _poll_client(connection)
         run = _Run(connection, client, holder, time.monotonic() + time_budget)
         try:
-            run.stream(STREAM_PHONES)
-            run.stream(STREAM_USERS)
+            for name in _streams_left(connection):
+                run.stream(name)
         except errors.ActionKitRateLimited as exc:
             return PollResult("throttled", run.users, run.phones, retry_after=exc.retry_after or 30.0)
         except errors.ActionKitUnauthorized as exc:
@@ -107,26 +110,50 @@ class _OutOfTime(Exception):
     pass
 
 
+RESUME_WITHIN = timedelta(minutes=5)  # A hand-over marker older than this (its task was lost) is ignored.
+
+
+def _resume_marker(cursor: SyncCursor) -> dict | None:
+    """The exact point a run that ran out of time stopped at, if its continuation is due now."""
+    marker = cursor.state.get("resume")
+    if not marker or not cursor.position or ak_time(marker["position"]) != cursor.position:
+        return None
+    return marker if timezone.now() - ak_time(marker["at"]) < RESUME_WITHIN else None
+
+
+def _streams_left(connection: Connection) -> list[str]:
+    """Both streams, or, in the continuation of a run that ran out of time, the one it stopped in and those after.
+    Without this a continuation would re-read the finished phone stream's overlap window every time."""
+    order = [STREAM_PHONES, STREAM_USERS]
+    cursors = {c.stream: c for c in SyncCursor.objects.filter(connection=connection, stream__in=order)}
+    for index, name in enumerate(order):
+        if name in cursors and _resume_marker(cursors[name]):
+            return order[index:]
+    return order
+
+
 class _Run:
     def __init__(self, connection, client, holder: str, deadline: float):
         self.connection, self.client, self.holder, self.deadline = connection, client, holder, deadline
         self.users = self.phones = 0
         self.checked_at = -CHECK_SECONDS  # The first page checks.
+        self.edge: tuple = (None, set())  # (cursor position, ids processed at exactly it), for a hand-over.
         # Each pass fills its own tables, ANALYZEd as they grow (a table analyzed while still empty plans worst).
         self.stats = {STREAM_PHONES: BulkLoadStats(ScannedUser),
                       STREAM_USERS: BulkLoadStats(ScannedUser, Member, MemberLink, GroupMembership)}
 
     def stream(self, name: str) -> None:
         cursor, _ = SyncCursor.objects.get_or_create(connection=self.connection, stream=name)
-        position = cursor.position - overlap() if cursor.position else None
-        SyncCursor.objects.filter(pk=cursor.pk).update(last_run_started_at=timezone.now())
+        position, seen = self._start(cursor)
+        SyncCursor.objects.filter(pk=cursor.pk).update(last_run_started_at=timezone.now(), state=cursor.state)
         # Each page's query depends only on the previous page's last row, so pages are read ahead in a thread while
         # earlier ones are written. Pages already read when a write starts share its transaction (fewer round trips
         # and commits per row); under a rate limit each page is written as soon as it arrives.
-        groups = prefetched_groups(self._pages(name, position), depth=PAGES_AHEAD, most=PAGES_PER_TRANSACTION)
+        groups = prefetched_groups(self._pages(name, position, seen), depth=PAGES_AHEAD, most=PAGES_PER_TRANSACTION)
         with closing(groups):
-            for rows, position in map(_joined, groups):
-                if time.monotonic() > self.deadline:
+            for written, (rows, position) in enumerate(map(_joined, groups)):
+                if written and time.monotonic() > self.deadline:  # At least one group per task: always progress.
+                    self._hand_over(cursor)
                     raise _OutOfTime
                 if not self._keep_going():
                     return
@@ -135,10 +162,28 @@ class _Run:
         if name == STREAM_USERS:
             _initial_done(cursor)
 
-    def _pages(self, name: str, position) -> Iterator[tuple[list[dict], object]]:
+    def _start(self, cursor: SyncCursor) -> tuple:
+        """Where to read from: exactly where the previous task stopped when this run continues it, else the cursor
+        minus the overlap window. A continuation that re-read the overlap would, with many rows stamped within
+        the window, repeat the same rows in every short task and never get further."""
+        marker = _resume_marker(cursor)
+        cursor.state = {key: value for key, value in cursor.state.items() if key != "resume"}
+        if marker:
+            self.edge = (cursor.position, set(marker["seen"]))
+            return cursor.position, set(marker["seen"])
+        return (cursor.position - overlap() if cursor.position else None), set()
+
+    def _hand_over(self, cursor: SyncCursor) -> None:
+        position, seen = self.edge
+        if position is None:
+            return  # Nothing was written in this run; the continuation starts as this one did.
+        marker = {"position": position.isoformat(), "seen": sorted(seen), "at": timezone.now().isoformat()}
+        cursor.state = {**cursor.state, "resume": marker}
+        SyncCursor.objects.filter(pk=cursor.pk).update(state=cursor.state)
+
+    def _pages(self, name: str, position, seen: set[int]) -> Iterator[tuple[list[dict], object]]:
         """(rows, the cursor after them) for each page after `position`. HTTP only: it runs in the read-ahead
         thread."""
-        seen: set[int] = set()
         while rows := self._page(name, position, seen):
             position, seen = _advance(rows, position, seen)
             yield rows, position
@@ -177,6 +222,8 @@ class _Run:
             state = {**cursor.state, "run_" + name: getattr(self, name)}
             SyncCursor.objects.filter(pk=cursor.pk).update(position=position, state=state, updated_at=timezone.now())
             cursor.state = state
+        at_edge = {int(row["id"]) for row in rows if ak_time(row.get("updated_at")) == position}
+        self.edge = (position, at_edge | (self.edge[1] if self.edge[0] == position else set()))
         self.stats[name].written(len(rows))
 
 

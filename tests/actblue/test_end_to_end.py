@@ -51,7 +51,7 @@ def all_delivered(connection, expected: int):
 
 
 def test_contribution_refund_and_cancellation_reach_actionkit(e2e, ak_sandbox, celery_worker):
-    celery_worker(queues="deliveries")
+    celery_worker(queues="live,housekeeping")
     connection = connect_a(e2e, ak_sandbox)
     record(e2e, payloads.contribution(lineitem_id=11, order="AB11", recurring=True))
     record(e2e, payloads.refund(lineitem_id=11, order="AB11", recurring=True), "refund")
@@ -64,7 +64,7 @@ def test_contribution_refund_and_cancellation_reach_actionkit(e2e, ak_sandbox, c
 
 
 def test_managed_forms_on_and_off(e2e, ak_sandbox, celery_worker):
-    celery_worker(queues="deliveries")
+    celery_worker(queues="live,housekeeping")
     connection = connect_a(e2e, ak_sandbox)
     record(e2e, payloads.contribution(lineitem_id=21, order="AB21", recipients=(ENTITY_A_ID, ENTITY_B_ID), form="tandem"))
     record(e2e, payloads.contribution(lineitem_id=31, order="AB31", recipients=(ENTITY_B_ID,), form="managed"))
@@ -78,7 +78,7 @@ def test_managed_forms_on_and_off(e2e, ak_sandbox, celery_worker):
 
 
 def test_disconnect_and_reconnect_lose_nothing_and_send_nothing_twice(e2e, ak_sandbox, celery_worker):
-    celery_worker(queues="deliveries")
+    celery_worker(queues="live,housekeeping")
     connection = connect_a(e2e, ak_sandbox)
     record(e2e, payloads.contribution(lineitem_id=61, order="AB61"))
     wait_until(lambda: all_delivered(connection, 1), timeout=60, message="first delivery")
@@ -95,7 +95,7 @@ def test_disconnect_and_reconnect_lose_nothing_and_send_nothing_twice(e2e, ak_sa
 
 
 def test_refused_credentials_halt_until_fixed(e2e, ak_sandbox, celery_worker):
-    celery_worker(queues="deliveries")
+    celery_worker(queues="live,housekeeping")
     connection = connect_a(e2e, ak_sandbox)
     ak_sandbox.inject("401", count=1)
     record(e2e, payloads.contribution(lineitem_id=81, order="AB81"))
@@ -113,7 +113,7 @@ def test_refused_credentials_halt_until_fixed(e2e, ak_sandbox, celery_worker):
 
 
 def test_500s_and_timeouts_recover_without_loss_or_duplicates(e2e, ak_sandbox, celery_worker):
-    celery_worker(queues="deliveries")
+    celery_worker(queues="live,housekeeping")
     connection = connect_a(e2e, ak_sandbox)
     ak_sandbox.inject("500", count=3)
     ak_sandbox.inject("slow", count=2, delay=3)  # Longer than the worker's 2 s read timeout.
@@ -130,7 +130,7 @@ def test_500s_and_timeouts_recover_without_loss_or_duplicates(e2e, ak_sandbox, c
 
 
 def test_a_worker_killed_mid_delivery_is_recovered_by_the_sweeper(e2e, ak_sandbox, celery_worker):
-    worker = celery_worker(queues="deliveries", env={"ACTIONKIT_READ_TIMEOUT": "20"})
+    worker = celery_worker(queues="live,housekeeping", env={"ACTIONKIT_READ_TIMEOUT": "20"})
     connection = connect_a(e2e, ak_sandbox)
     ak_sandbox.inject("slow", count=1, delay=6)
     record(e2e, payloads.contribution(lineitem_id=101, order="AB101"))
@@ -150,7 +150,7 @@ def test_a_worker_killed_mid_delivery_is_recovered_by_the_sweeper(e2e, ak_sandbo
 
 @pytest.mark.parametrize("subscribe", [False, True], ids=["without-email-subscription", "with-email-subscription"])
 def test_backfill_in_both_modes(e2e, ak_sandbox, celery_worker, subscribe):
-    celery_worker(queues="deliveries,backfills")
+    celery_worker(queues="live,housekeeping,backfills")
     for n in range(4):  # History from before the connection existed: no deliveries yet.
         record(e2e, payloads.contribution(lineitem_id=200 + n, order=f"AB20{n}", email=f"donor{n}@example.com"))
     connection = connect_a(e2e, ak_sandbox)
@@ -181,7 +181,7 @@ def test_actblue_webhooks_with_basic_auth_reach_actionkit(e2e, ak_sandbox, celer
 
     from actblue.services.profile import webhook_credentials_create
 
-    celery_worker(queues="deliveries")
+    celery_worker(queues="live,housekeeping")
     connection = connect_a(e2e, ak_sandbox)
     profile, password = webhook_credentials_create(entity=e2e.entity_a, actor=e2e.alice)
     url = f"{live_server.url}/hooks/actblue/{profile.webhook_token}/"

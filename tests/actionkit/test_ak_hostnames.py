@@ -135,6 +135,17 @@ def test_it_allows_insecure_hosts_on_loopback_only(monkeypatch):
         check_hostname("sandbox.test:8001", insecure_hosts=["sandbox.test:8001"])
 
 
+def test_the_demo_may_reach_an_allowlisted_sandbox_on_a_private_network_only(monkeypatch, settings):
+    settings.ACTIONKIT_INSECURE_ON_PRIVATE_NETWORK = True  # What docker-compose.demo.yml sets.
+    fake_dns(monkeypatch, {"sandbox": ["172.18.0.5"], "metadata": ["169.254.169.254"], "other": ["10.0.0.9"]})
+    allow = ["sandbox:8001", "metadata:80"]
+    assert check_hostname("sandbox:8001", insecure_hosts=allow) == "sandbox:8001"
+    with pytest.raises(errors.UnsafeHostError):
+        check_hostname("metadata:80", insecure_hosts=allow)  # Link-local stays refused.
+    with pytest.raises(errors.UnsafeHostError):
+        check_hostname("other", insecure_hosts=allow)  # Not allowlisted: public addresses only, as always.
+
+
 def test_it_picks_the_scheme_in_one_place():
     assert base_url("act.example.org", insecure=ALLOW) == "https://act.example.org"
     assert base_url("127.0.0.1:8001", insecure=ALLOW) == "http://127.0.0.1:8001"

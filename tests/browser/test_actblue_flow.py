@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_it_walks_the_actionkit_integration(browser_page, live_server, login, shot, cast, ak_sandbox, celery_worker):
     ak_sandbox.reset()
-    celery_worker(queues="deliveries,backfills")
+    celery_worker(queues="live,housekeeping,backfills")
     actblue_identity_set(entity=cast.entity_a, entity_ids=[ENTITY_A_ID])
     actblue_identity_set(entity=cast.entity_b, entity_ids=[ENTITY_B_ID])
     for n in range(3):  # History from before connecting, for the backfill.

@@ -17,7 +17,7 @@ def test_connect_fields_settings_progress_users(browser_page, live_server, login
     page, slug = browser_page, cast.entity_a.slug
     sandbox.seed(users=USERS)
     # 30,000 records a minute: the initial sync takes long enough to watch, short enough for a test.
-    celery_worker(queues="deliveries,polls", env={"ACTIONKIT_DEFAULT_RECORDS_PER_MINUTE": "30000"})
+    celery_worker(queues="live,housekeeping,polls", env={"ACTIONKIT_DEFAULT_RECORDS_PER_MINUTE": "30000"})
     login(page, live_server, cast.alice)
 
     page.goto(live_server.url + reverse("integrations:hub", kwargs={"entity_slug": slug}))

@@ -25,7 +25,7 @@ def lose_queued_tasks() -> int:
 
 
 def _queued_on_redis() -> int:
-    from config.celery import app
+    from config.celery import Queues, app
 
     with app.connection_for_write() as conn:
-        return sum(conn.default_channel.client.llen(queue) for queue in ("deliveries", "polls", "backfills"))
+        return sum(conn.default_channel.client.llen(queue) for queue in Queues.ALL)

@@ -7,7 +7,7 @@ pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 
 
 def test_baseline_without_faults(probe, fault_worker):
-    worker = fault_worker(queues="deliveries", beat=True)
+    worker = fault_worker(queues="live,housekeeping", beat=True)
     probe.enqueue(10)
     probe.wait_all_delivered(worker=worker)
     result = probe.record("none (baseline)", "-")
@@ -20,7 +20,7 @@ def test_worker_killed_with_sigkill_mid_delivery(probe, fault_worker):
 
     # Each ActionKit answer takes 1.5 s (inside the 2 s read timeout), so the kill lands while requests are in flight.
     probe.sandbox.inject("slow", count=4, delay=1.5)
-    worker = fault_worker(queues="deliveries", beat=True)
+    worker = fault_worker(queues="live,housekeeping", beat=True)
     probe.enqueue(12)
     wait_until(lambda: probe.deliveries().filter(status="sending").exists(), timeout=30, message="a send in flight")
     worker.kill()  # SIGKILL to the worker's and beat's whole process group.
@@ -41,7 +41,7 @@ def test_broker_loses_every_queued_task(probe, fault_worker, settings):
     assert lost >= 15 or not settings.CELERY_BROKER_URL.startswith("filesystem")
     # The tasks are gone; the ledger still has every row. Let the clock pass the re-queue age rather than wait 30 s.
     Delivery.objects.filter(connection=probe.connection).update(enqueued_at=None)
-    worker = fault_worker(queues="deliveries", beat=True)
+    worker = fault_worker(queues="live,housekeeping", beat=True)
     probe.wait_all_delivered(timeout=90, worker=worker)
     result = probe.record("broker lost queued tasks", f"{lost} messages deleted")
     assert (result.delivered, result.duplicated, result.lost, result.resent) == (15, 0, 0, 0)
@@ -51,7 +51,7 @@ def test_database_unavailable_for_a_moment(probe, fault_worker):
     from tests.faults.database import database_outage
 
     probe.sandbox.inject("slow", count=6, delay=0.5)  # Keep the worker busy while the database goes away.
-    worker = fault_worker(queues="deliveries", beat=True)
+    worker = fault_worker(queues="live,housekeeping", beat=True)
     probe.enqueue(12)
     injected = database_outage(seconds=3)
     probe.wait_all_delivered(timeout=120, worker=worker)
@@ -63,7 +63,7 @@ def test_database_unavailable_for_a_moment(probe, fault_worker):
 def test_slow_responses_past_the_timeout(probe, fault_worker):
     # 3 s answers against a 2 s read timeout: ActionKit records the order, we never hear back, and we send again.
     probe.sandbox.inject("slow", count=4, delay=3)
-    worker = fault_worker(queues="deliveries", beat=True, concurrency=1)
+    worker = fault_worker(queues="live,housekeeping", beat=True, concurrency=1)
     probe.enqueue(6)
     probe.wait_all_delivered(timeout=120, worker=worker)
     result = probe.record("slow responses past timeout", "4 answers of 3 s (timeout 2 s)")
@@ -75,7 +75,7 @@ def test_slow_responses_past_the_timeout(probe, fault_worker):
 
 def test_burst_of_429s(probe, fault_worker):
     probe.sandbox.inject("429", count=25, retry_after=1)
-    worker = fault_worker(queues="deliveries", beat=True)
+    worker = fault_worker(queues="live,housekeeping", beat=True)
     probe.enqueue(20)
     probe.wait_all_delivered(timeout=120, worker=worker)
     result = probe.record("burst of 429s", "25 x 429, Retry-After 1")
@@ -115,7 +115,7 @@ def test_actionkit_down_for_a_long_outage(probe, fault_worker, hub_page):
 
     rows, failures_each = 4, 20  # 20 failed tries each: about 2.5 days of the real schedule, jitter included.
     probe.sandbox.inject("500", count=rows * failures_each)
-    worker = fault_worker(queues="deliveries", beat=True, env=PRODUCTION_SCHEDULE)
+    worker = fault_worker(queues="live,housekeeping", beat=True, env=PRODUCTION_SCHEDULE)
     probe.enqueue(rows)
     simulated = 0.0
     while probe.sandbox.stats()["faults_pending"]:
@@ -141,7 +141,7 @@ def test_credentials_revoked_then_fixed(probe, fault_worker, hub_page):
     from integrations.services.connections import connection_connect
     from tests.plugins.worker import wait_until
 
-    worker = fault_worker(queues="deliveries", beat=True)
+    worker = fault_worker(queues="live,housekeeping", beat=True)
     probe.enqueue(5)
     probe.wait_all_delivered(worker=worker)
     new_password = "rotated-staff-password-77"

@@ -55,7 +55,7 @@ def test_contributions_through_500s_and_a_worker_kill(actblue_probe, fault_worke
     probe = actblue_probe
     probe.sandbox.inject("500", count=6)
     probe.sandbox.inject("slow", count=3, delay=1.5)
-    worker = fault_worker(queues="deliveries", beat=True)
+    worker = fault_worker(queues="live,housekeeping", beat=True)
     _post_contributions(probe, 15)
     wait_until(lambda: probe.deliveries().filter(status="sending").exists(), timeout=30, message="a send in flight")
     worker.kill()
@@ -73,7 +73,7 @@ def test_contributions_while_credentials_are_revoked(actblue_probe, fault_worker
     from integrations.services.connections import connection_connect
 
     probe = actblue_probe
-    worker = fault_worker(queues="deliveries", beat=True)
+    worker = fault_worker(queues="live,housekeeping", beat=True)
     new_password = "rotated-staff-password-88"
     probe.sandbox._control("POST", "staff", json={"username": probe.sandbox.username, "password": new_password})
     try:

@@ -28,25 +28,25 @@ def test_healthz_says_when_no_worker_or_beat_runs(client):
     assert body["ok"] is True  # The web itself is fine: database and broker answer.
     assert body["workers_ok"] is False
     assert body["checks"]["beat"]["ok"] is False
-    assert "no worker consumes deliveries, polls, backfills" in body["checks"]["workers"]["detail"]
+    assert "no worker consumes live, housekeeping, polls, backfills, imports" in body["checks"]["workers"]["detail"]
 
 
 @pytest.mark.django_db
 def test_healthz_lists_live_workers_and_uncovered_queues(client):
-    beacons._write_worker("w1@host", ["deliveries", "polls"])
+    beacons._write_worker("w1@host", ["live", "housekeeping", "polls"])
     beacons._write_beat()
     cache.set(BEAT_HEARTBEAT_KEY, timezone.now().isoformat())
     body = client.get("/healthz").json()
-    assert body["checks"]["workers"]["workers"] == {"w1@host": ["deliveries", "polls"]}
-    assert body["checks"]["workers"]["detail"] == "1 live; no worker consumes backfills"
+    assert body["checks"]["workers"]["workers"] == {"w1@host": ["live", "housekeeping", "polls"]}
+    assert body["checks"]["workers"]["detail"] == "1 live; no worker consumes backfills, imports"
     assert body["checks"]["beat"]["ok"] is True and body["workers_ok"] is False
-    beacons._write_worker("w2@host", ["backfills"])
+    beacons._write_worker("w2@host", ["backfills", "imports"])
     body = client.get("/healthz").json()
     assert body["workers_ok"] is True and body["checks"]["workers"]["ok"] is True
 
 
 @pytest.mark.django_db
 def test_a_worker_whose_beacon_expired_is_gone(client):
-    beacons._write_worker("w1@host", ["deliveries", "polls", "backfills"])
+    beacons._write_worker("w1@host", ["live", "housekeeping", "polls", "backfills", "imports"])
     cache.delete(beacons.worker_key("w1@host"))  # What the TTL does after 45 s of silence.
     assert client.get("/healthz").json()["checks"]["workers"]["workers"] == {}

@@ -5,6 +5,7 @@ import json
 import pytest
 from django.core.cache import cache
 
+from config.celery import Queues
 from config.logging import correlation_id
 from integrations.observability import beacons
 from tests.plugins.worker import wait_until
@@ -17,12 +18,12 @@ def test_healthz_shows_live_workers_beat_and_the_heartbeat(celery_worker, client
 
     cache.delete_many([beacons.WORKERS_INDEX_KEY, beacons.BEAT_KEY, BEAT_HEARTBEAT_KEY])
     assert client.get("/healthz").json()["workers_ok"] is False
-    worker = celery_worker(queues="deliveries,polls,backfills", beat=True)
+    worker = celery_worker(queues="live,housekeeping,polls,backfills,imports", beat=True)
     # beat sends its heartbeat tick at start; the worker runs it and writes the key, and both write beacons.
     body = wait_until(lambda: (lambda b: b if b["workers_ok"] else None)(client.get("/healthz").json()),
                       timeout=60, message=f"/healthz to see worker and beat\n{worker.tail()}")
     [(name, queues)] = body["checks"]["workers"]["workers"].items()
-    assert sorted(queues) == ["backfills", "deliveries", "polls"] and "@" in name
+    assert sorted(queues) == sorted(Queues.ALL) and "@" in name
     worker.kill()
     cache.delete(beacons.worker_key(name))  # What the 45 s TTL does once the dead worker stops writing.
     body = client.get("/healthz").json()
@@ -33,7 +34,7 @@ def test_a_task_logs_with_the_request_id_that_queued_it(celery_worker, cast):
     from integrations.models import Connection
     from integrations.services.deliveries import delivery_enqueue
 
-    worker = celery_worker(queues="deliveries")
+    worker = celery_worker(queues="live,housekeeping")
     connection = Connection.objects.create(entity=cast.entity_a, kind="actblue_actionkit", host="ak.example.org")  # No ledger row: fails permanently.
     token = correlation_id.set("req0ps0c0rrelation")
     try:

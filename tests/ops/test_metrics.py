@@ -59,7 +59,7 @@ def test_metrics_report_deliveries_queues_polls_and_backfills(client, cast, metr
     assert samples['akbridge_deliveries{status="failed"}'] == 1
     assert samples['akbridge_deliveries{status="sending"}'] == 0
     # The oldest due live row is "failed" at now-300s; the future row does not count.
-    assert 299 <= samples['akbridge_delivery_oldest_due_age_seconds{lane="live",queue="deliveries"}'] < 400
+    assert 299 <= samples['akbridge_delivery_oldest_due_age_seconds{lane="live",queue="live"}'] < 400
     assert 49 <= samples['akbridge_delivery_oldest_due_age_seconds{lane="backfill",queue="backfills"}'] < 150
     poll = f'{{connection_id="{conn.pk}",kind="actblue",stream="users"}}'
     assert 599 <= samples["akbridge_poll_lag_seconds" + poll] < 700

@@ -216,7 +216,7 @@ def leftover(tmp_path_factory):
     dead = subprocess.Popen(["true"])
     dead.wait()
     sleeper = subprocess.Popen(["sleep", "300"], env={**os.environ, MARKER: str(var_dir)}, start_new_session=True)
-    (var_dir / "run.pid").write_text(f"{dead.pid}\nworker={sleeper.pid}\n")
+    (var_dir / "run.pid").write_text(f"{dead.pid}\nworker-live={sleeper.pid}\n")
     yield var_dir, sleeper
     if sleeper.poll() is None:
         sleeper.kill()
@@ -265,7 +265,7 @@ def test_it_refuses_a_second_run_on_the_same_var_dir(running):
 def test_it_keeps_the_shells_actionkit_insecure_hosts(running):
     expected = f"ACTIONKIT_INSECURE_HOSTS={SHELL_INSECURE_HOST},127.0.0.1:{running.sandbox_port}," \
                f"localhost:{running.sandbox_port}".encode()
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "worker-live", "worker-bulk", "beat"):
         environ = Path(f"/proc/{running.groups()[name]}/environ").read_bytes().split(b"\0")
         assert expected in environ, name
 
@@ -295,8 +295,10 @@ def test_the_demo_login_works(running):
 
 def test_the_console_is_for_people(running):
     text = running.text()
-    for name in ("sandbox", "web", "worker", "beat"):
+    for name in ("sandbox", "web", "worker-live", "worker-bulk", "beat"):
         assert re.search(rf"^  {name} +pid \d+ ", text, re.M), name
+    assert re.search(r"^  worker-live +pid \d+ +Celery worker on queues live, housekeeping$", text, re.M)
+    assert re.search(r"^  worker-bulk +pid \d+ +Celery worker on queues polls, backfills, imports$", text, re.M)
     assert f"Open {running.url}/  and log in as  demo-admin / demo-admin-password" in text
     assert f"http://127.0.0.1:{running.sandbox_port}/_sandbox/" in text
     assert "No hostname was supplied" not in text and "superuser privileges" not in text
@@ -321,7 +323,7 @@ def test_it_stops_every_service_within_10_seconds(stop_var, sig, ignore_sigint):
     run = Run(stop_var, ignore_sigint=ignore_sigint)
     try:
         pids = run.wait_ready()
-        assert len(pids) >= 8  # run.py, 4 services, gunicorn's and Celery's workers.
+        assert len(pids) >= 10  # run.py, 5 services, gunicorn's and Celery's workers.
         seconds = run.stop_and_measure(sig, pids)
         assert seconds < STOP_WITHIN_SECONDS, seconds
         assert run.proc.wait(timeout=5) == 0

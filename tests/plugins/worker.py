@@ -39,7 +39,7 @@ def test_database_url() -> str:
 
 
 def purge_broker() -> None:
-    from config.celery import app
+    from config.celery import Queues, app
 
     if django_settings.CELERY_BROKER_URL.startswith("filesystem"):
         folder = Path(django_settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"])
@@ -47,7 +47,7 @@ def purge_broker() -> None:
         folder.mkdir(parents=True, exist_ok=True)
         return
     with app.connection_for_write() as conn:
-        for queue in ("deliveries", "polls", "backfills"):
+        for queue in Queues.ALL:
             try:
                 conn.default_channel.queue_purge(queue)
             except Exception:
@@ -112,7 +112,7 @@ class WorkerProcess:
 
 @pytest.fixture
 def celery_worker(transactional_db, settings, request):
-    """Factory: `worker = celery_worker(env={...}, queues="deliveries", beat=False)`. Stopped after the test."""
+    """Factory: `worker = celery_worker(env={...}, queues="live,housekeeping", beat=False)`. Stopped after the test."""
     from config.celery import app
 
     started: list[WorkerProcess] = []
@@ -126,7 +126,7 @@ def celery_worker(transactional_db, settings, request):
     settings.CONNECTION_ERROR_AFTER_FAILURES = 2
     settings.ACTIONKIT_TIMEOUT = (2.0, 2.0)
 
-    def start(*, env: dict | None = None, queues: str = "deliveries,polls,backfills", concurrency: int = 2,
+    def start(*, env: dict | None = None, queues: str = "live,housekeeping,polls,backfills,imports", concurrency: int = 2,
               beat: bool = False) -> WorkerProcess:
         worker = WorkerProcess(_process_env(env), queues, concurrency, beat).start()
         started.append(worker)

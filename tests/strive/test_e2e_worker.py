@@ -41,7 +41,7 @@ def test_ten_thousand_users_two_way_through_a_worker(cast, sandbox, celery_worke
     conflict_ids = [uid for uid, _ in picks[:3]]
     for _, phone in picks[:3]:  # Members we already had, who opted out: on the first sync their value wins.
         member_upsert(entity=cast.entity_a, data=MemberInput(phone=phone, sms_opt_in="opted_out", source="csv"))
-    celery_worker(queues="deliveries,polls", concurrency=2, env={"ACTIONKIT_DEFAULT_RECORDS_PER_MINUTE": "0"})
+    celery_worker(queues="live,housekeeping,polls", concurrency=2, env={"ACTIONKIT_DEFAULT_RECORDS_PER_MINUTE": "0"})
     connection = strive_connect(entity=cast.entity_a, host=sandbox.host, username=sandbox.username,
                                 password=sandbox.password, actor=cast.alice)
     FieldMapping.objects.filter(connection=connection, member_field="first_name").update(sync_option="two_way")

@@ -38,7 +38,7 @@ def test_it_runs_pages_actions_automations_and_usergroups_through_a_worker(
     ak_sandbox.create_page("e2e-petition", title="Clean Water", type="Petition")
     take_action(ak_client, "e2e-petition", 1, comment="history")  # Before the sync: imported, never messaged.
     connection = sandbox_connection(cast.entity_a, ak_sandbox)
-    worker = celery_worker(queues="polls")
+    worker = celery_worker(queues="polls,live")  # Polls and imports; the webhook's events and messages are live work.
 
     poll_connection.delay(connection.pk)
     page = wait_until(lambda: Page.objects.filter(connection=connection, name="e2e-petition").first(),
