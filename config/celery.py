@@ -50,6 +50,11 @@ TASK_QUEUES = {
 # the rate limiter (up to 60 s) and then its read timeout (30 s). These limits only catch a task that stopped checking.
 TASK_SOFT_TIME_LIMIT_SECONDS = 100
 TASK_TIME_LIMIT_SECONDS = 120
+# Except where one step is a whole listing that cannot be cut yet: refreshing a synced usergroup reads all its member
+# ids in one go, and at 1,000 records a minute a 10,000-member group takes 10 minutes. They run on the bulk pool only.
+LONG_READ_LIMITS = {"soft_time_limit": 14 * 60, "time_limit": 15 * 60}
+TASK_ANNOTATIONS = {"strive_activity.usergroup_refresh": LONG_READ_LIMITS,
+                    "strive_activity.poll_connection": LONG_READ_LIMITS}
 
 
 app.conf.update(
@@ -67,6 +72,7 @@ app.conf.update(
     task_reject_on_worker_lost=True,
     worker_prefetch_multiplier=1,
     task_time_limit=TASK_TIME_LIMIT_SECONDS,
+    task_annotations=TASK_ANNOTATIONS,
     task_soft_time_limit=TASK_SOFT_TIME_LIMIT_SECONDS,
     broker_connection_retry_on_startup=True,
     worker_hijack_root_logger=False,

@@ -3,6 +3,8 @@ quietly when the row is gone. Each task imports its service inside its body; ser
 
 from celery import shared_task
 
+from integrations.budget import OutOfTime, task_deadline
+
 
 @shared_task(name="strive_activity.poll_all")
 def poll_all() -> int:
@@ -16,14 +18,21 @@ def poll_all() -> int:
 def poll_connection(connection_id: int) -> dict | None:
     from strive.activity.services import poll
 
-    return poll.poll_connection(connection_id=connection_id)
+    result = poll.poll_connection(connection_id=connection_id)
+    if result and result.get("more"):  # Out of time: a fresh task goes on from the cursors.
+        poll_connection.delay(connection_id)
+    return result
 
 
 @shared_task(name="strive_activity.page_import")
-def page_import(page_id: int) -> int:
+def page_import(page_id: int) -> int | None:
     from strive.activity.services import pages
 
-    return pages.page_import(page_id=page_id)
+    try:
+        return pages.page_import(page_id=page_id, deadline=task_deadline())
+    except OutOfTime:
+        page_import.delay(page_id)  # A fresh task reads on from the import's cursor.
+        return None
 
 
 @shared_task(name="strive_activity.usergroup_refresh")

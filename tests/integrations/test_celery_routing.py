@@ -52,3 +52,7 @@ def test_beat_sends_each_tick_to_its_tasks_queue():
 
 def test_time_limits_are_a_couple_of_minutes_and_above_the_budget(settings):
     assert settings.TASK_BUDGET_SECONDS * 4 < app.conf.task_soft_time_limit < app.conf.task_time_limit <= 120
+    app.loader.import_default_modules()
+    long_reads = {name for name in TASK_QUEUES if name in app.tasks and app.tasks[name].time_limit != 120}
+    assert long_reads == {"strive_activity.usergroup_refresh", "strive_activity.poll_connection"}
+    assert all(TASK_QUEUES[name] == Queues.POLLS for name in long_reads)  # Never on the live pool.

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from actionkit import factory
+from integrations.budget import OutOfTime, out_of_time
 from integrations.models import Connection, SyncCursor
 from integrations.readahead import prefetched
 from integrations.services.audit import audit_record
@@ -21,6 +22,7 @@ from strive.models import Group
 
 POLL_OVERLAP = timedelta(minutes=5)  # Re-read this much: rows stamped before commit can land behind the cursor.
 BATCH = 500  # Rows per transaction while pulling; small enough to keep each commit short.
+RESUME_WITHIN = timedelta(minutes=5)  # A hand-over marker older than this (its task was lost) is ignored.
 
 
 def batched(items: Iterable, size: int) -> Iterator[list]:
@@ -34,10 +36,44 @@ def cursor_get(*, connection: Connection, stream: str) -> SyncCursor:
     return cursor
 
 
-def pages_pull(*, connection: Connection, client) -> int:
-    """Fetch pages updated since the cursor (all of them the first time) and upsert them. Returns rows seen."""
+def resume_position(cursor: SyncCursor):
+    """Exactly where the task that ran out of time stopped, when this run continues it; else None."""
+    marker = cursor.state.get("resume")
+    if marker and cursor.position and parse_ak_time(marker["position"]) == cursor.position and (
+            timezone.now() - parse_ak_time(marker["at"]) < RESUME_WITHIN):
+        return cursor.position
+    return None
+
+
+def resume_since(cursor: SyncCursor):
+    """Where a stream reads from: where the previous task stopped (see resume_position), else the cursor minus the
+    overlap window. Re-reading the window in every short task could repeat the same rows forever when many share it."""
+    return resume_position(cursor) or (cursor.position - POLL_OVERLAP if cursor.position else None)
+
+
+def hand_over_if_out_of_time(*, cursor: SyncCursor, deadline: float | None, started_at, seen=()) -> None:
+    """Raise OutOfTime once the budget is spent, after leaving a marker for the continuation (with `seen`, the ids
+    taken in at exactly the cursor's position). Only once the cursor moved past where this run started, so that
+    every task gets further than the one before."""
+    if not out_of_time(deadline) or cursor.position is None or cursor.position == started_at:
+        return
+    marker = {"position": cursor.position.isoformat(), "at": timezone.now().isoformat(), "seen": sorted(seen)}
+    cursor.state = {**cursor.state, "resume": marker}
+    SyncCursor.objects.filter(pk=cursor.pk).update(state=cursor.state)
+    raise OutOfTime
+
+
+def resume_done(cursor: SyncCursor) -> dict:
+    """The cursor's state without a hand-over marker, for the update that finishes a stream."""
+    cursor.state = {key: value for key, value in cursor.state.items() if key != "resume"}
+    return cursor.state
+
+
+def pages_pull(*, connection: Connection, client, deadline: float | None = None) -> int:
+    """Fetch pages updated since the cursor (all of them the first time) and upsert them. Returns rows seen.
+    Raises OutOfTime after `deadline` (time.monotonic()), with the cursor where the continuation resumes."""
     cursor = cursor_get(connection=connection, stream="pages")
-    since = cursor.position - POLL_OVERLAP if cursor.position else None
+    since, from_position = resume_since(cursor), cursor.position
     started, seen = timezone.now(), 0
     for chunk in batched(client.pages_updated_since(since), BATCH):
         with transaction.atomic():
@@ -48,7 +84,9 @@ def pages_pull(*, connection: Connection, client) -> int:
             cursor.last_run_started_at = started
             cursor.save(update_fields=["position", "last_run_started_at", "updated_at"])
         seen += len(chunk)
-    SyncCursor.objects.filter(pk=cursor.pk).update(last_run_finished_at=timezone.now(), last_run_started_at=started)
+        hand_over_if_out_of_time(cursor=cursor, deadline=deadline, started_at=from_position)
+    SyncCursor.objects.filter(pk=cursor.pk).update(last_run_finished_at=timezone.now(), last_run_started_at=started,
+                                                   state=resume_done(cursor))
     return seen
 
 
@@ -98,30 +136,48 @@ def page_unsync(*, page: Page, actor) -> Page:
     return page
 
 
-def page_import(*, page_id: int, client=None) -> int:
+def page_import(*, page_id: int, client=None, deadline: float | None = None) -> int:
     """Every past action of one page, through the live path: the same keys, so the poll and webhook collapse.
 
     Returns the actions read; 0 when the page is gone or no longer synced. A failure marks the import failed and
-    is raised again.
+    is raised again. After `deadline` (time.monotonic()) it raises OutOfTime; the next call continues where it stopped.
     """
     page = Page.objects.select_related("connection").filter(pk=page_id, synced=True).first()
     if page is None:
         return 0
     client = factory.client_for(page.connection) if client is None else client
     try:
-        return _page_actions_import(page=page, client=client)
+        return _page_actions_import(page=page, client=client, deadline=deadline)
+    except OutOfTime:
+        raise  # Not a failure: the import goes on in a fresh task.
     except Exception:
         Page.objects.filter(pk=page_id).update(import_status="failed")
         raise
 
 
-def _page_actions_import(*, page: Page, client) -> int:
-    total, cache = 0, {}
+def _page_actions_import(*, page: Page, client, deadline: float | None) -> int:
+    # The import's own cursor: the newest updated_at taken in, so a continuation reads on from there (the listing
+    # is in updated_at order). Without a fresh hand-over marker the import starts from the beginning again.
+    cursor = cursor_get(connection=page.connection, stream=f"page-import:{page.ak_id}")
+    since = resume_position(cursor)
+    if since is None:
+        cursor.position = None
+    # The actions at exactly the cursor's time that an earlier task took in: the listing returns them again.
+    seen = set(cursor.state["resume"].get("seen", [])) if since else set()
+    total, cache, from_position = (page.imported_actions if since else 0), {}, cursor.position
     pages = {page.ak_id: page}
-    for items in batched(prefetched(actions_read(client, since=None, page_ids=[page.ak_id])), BATCH):
+    for items in batched(prefetched(actions_read(client, since=since, page_ids=[page.ak_id])), BATCH):
+        items = [a for a in items if not (a.updated_at == since and a.ak_id in seen)]
         stats = actions_ingest(connection=page.connection, items=items, source="import", client=client,
                                pages=pages, member_cache=cache)
         total += stats.received
         Page.objects.filter(pk=page.pk).update(imported_actions=total)
+        newest = max((a.updated_at for a in items if a.updated_at), default=None)
+        if newest and (cursor.position is None or newest > cursor.position):
+            cursor.position, seen = newest, set()
+        seen |= {a.ak_id for a in items if a.updated_at == cursor.position}
+        cursor.save(update_fields=["position", "updated_at"])
+        hand_over_if_out_of_time(cursor=cursor, deadline=deadline, started_at=from_position, seen=seen)
     Page.objects.filter(pk=page.pk).update(import_status="done", imported_actions=total)
+    cursor.delete()
     return total

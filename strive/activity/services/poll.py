@@ -8,12 +8,22 @@ from django.utils import timezone
 
 from actionkit import factory
 from actionkit.errors import ActionKitError
+from integrations.budget import OutOfTime, task_deadline
 from integrations.models import Connection, SyncCursor
 from integrations.readahead import prefetched
 from integrations.services.leases import lease
 from strive.activity.models import Page
 from strive.activity.services.actions import IngestStats, actions_ingest, synced_pages
-from strive.activity.services.pages import BATCH, POLL_OVERLAP, batched, cursor_get, pages_pull
+from strive.activity.services.pages import (
+    BATCH,
+    POLL_OVERLAP,
+    batched,
+    cursor_get,
+    hand_over_if_out_of_time,
+    pages_pull,
+    resume_done,
+    resume_since,
+)
 from strive.activity.services.reading import actions_read
 from strive.activity.services.usergroups import usergroups_refresh
 from strive.activity.services.webhooks import webhook_events_drain, webhook_events_prune
@@ -43,8 +53,11 @@ def poll_connection_start(*, connection_id: int) -> None:
     poll_connection_task.delay(connection_id)
 
 
-def poll_connection(*, connection_id: int, client=None) -> dict | None:
-    """Poll one connection; None when it is gone, paused, or another run holds its lease."""
+def poll_connection(*, connection_id: int, client=None, time_budget: float | None = None) -> dict | None:
+    """Poll one connection; None when it is gone, paused, or another run holds its lease. After time_budget seconds
+    (TASK_BUDGET_SECONDS by default) it stops between two batches and returns {"more": True}: its task queues a
+    fresh poll, which goes on from the cursors."""
+    deadline = task_deadline(time_budget)
     connection = connections_to_poll().filter(pk=connection_id).first()
     if connection is None:
         return None
@@ -54,11 +67,13 @@ def poll_connection(*, connection_id: int, client=None) -> dict | None:
         if client is None:
             client = factory.client_for(connection)
         try:
-            pages = pages_pull(connection=connection, client=client)
+            pages = pages_pull(connection=connection, client=client, deadline=deadline)
             webhook_events_drain(connection=connection, client=client)  # Bodies whose task was lost.
             webhook_events_prune(connection=connection)
-            actions = actions_poll(connection=connection, client=client)
-            usergroups = usergroups_refresh(connection=connection, client=client)
+            actions = actions_poll(connection=connection, client=client, deadline=deadline)
+            usergroups = usergroups_refresh(connection=connection, client=client, deadline=deadline)
+        except OutOfTime:
+            return {"more": True}
         except ActionKitError as exc:
             logger.warning("strive.activity.poll.failed", extra={"connection_id": connection_id,
                                                                  "error": type(exc).__name__})
@@ -66,14 +81,15 @@ def poll_connection(*, connection_id: int, client=None) -> dict | None:
         return {"pages": pages, "actions": actions.received, "processed": actions.processed, "usergroups": usergroups}
 
 
-def actions_poll(*, connection: Connection, client) -> IngestStats:
-    """Actions updated since the cursor on synced pages; what the webhook already processed is skipped."""
+def actions_poll(*, connection: Connection, client, deadline: float | None = None) -> IngestStats:
+    """Actions updated since the cursor on synced pages; what the webhook already processed is skipped. Raises
+    OutOfTime after `deadline` (time.monotonic()), with the cursor where the continuation resumes."""
     pages = synced_pages(connection=connection)
     stats = IngestStats()
     if not pages:
         return stats
     cursor = cursor_get(connection=connection, stream="actions")
-    since = _actions_since(connection=connection, cursor=cursor)
+    since, from_position = _actions_since(connection=connection, cursor=cursor), cursor.position
     started, cache = timezone.now(), {}
     for items in batched(prefetched(actions_read(client, since=since, page_ids=sorted(pages))), BATCH):
         stats.add(actions_ingest(connection=connection, items=items, source="poll", client=client,
@@ -84,14 +100,15 @@ def actions_poll(*, connection: Connection, client) -> IngestStats:
                 cursor.position = newest
             cursor.last_run_started_at = started
             cursor.save(update_fields=["position", "last_run_started_at", "updated_at"])
+        hand_over_if_out_of_time(cursor=cursor, deadline=deadline, started_at=from_position)
     SyncCursor.objects.filter(pk=cursor.pk).update(last_run_finished_at=timezone.now(), position=cursor.position
-                                                   or started)
+                                                   or started, state=resume_done(cursor))
     return stats
 
 
 def _actions_since(*, connection: Connection, cursor: SyncCursor):
     if cursor.position:
-        return cursor.position - POLL_OVERLAP
+        return resume_since(cursor)
     # First run: each page's own import covers its history, so start from the earliest sync.
     first_sync = Page.objects.filter(connection=connection, synced=True).aggregate(t=Min("synced_at"))["t"]
     return (first_sync or timezone.now()) - POLL_OVERLAP

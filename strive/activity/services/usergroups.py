@@ -1,21 +1,26 @@
 """Usergroups: the list refreshed every poll, and synced ones mirrored into a group of linked members."""
 
+from datetime import datetime, timedelta
 from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
 
 from actionkit import factory
-from integrations.models import Connection
+from integrations.budget import OutOfTime, out_of_time
+from integrations.models import Connection, SyncCursor
 from integrations.services.audit import audit_record
 from strive.activity.models import Usergroup
 from strive.activity.services.effects import memberships_add
 from strive.activity.tasks import usergroup_refresh as usergroup_refresh_task
 from strive.models import Group, GroupMembership, MemberLink
 
+RESUME_WITHIN = timedelta(minutes=5)  # A hand-over marker older than this (its task was lost) is ignored.
 
-def usergroups_refresh(*, connection: Connection, client) -> int:
-    """Upsert every usergroup ActionKit lists, flag vanished ones, then bring synced groups up to date."""
+
+def usergroups_refresh(*, connection: Connection, client, deadline: float | None = None) -> int:
+    """Upsert every usergroup ActionKit lists, flag vanished ones, then bring synced groups up to date, the least
+    recently refreshed first. Raises OutOfTime between two groups after `deadline` (time.monotonic())."""
     rows = list(client.usergroups())
     seen = {int(r["id"]): str(r.get("name") or "")[:255] for r in rows if r.get("id") is not None}
     with transaction.atomic():
@@ -25,8 +30,22 @@ def usergroups_refresh(*, connection: Connection, client) -> int:
         for ak_id, usergroup in existing.items():
             usergroup.name, usergroup.gone = seen.get(ak_id, usergroup.name), ak_id not in seen
         Usergroup.objects.bulk_update(existing.values(), ["name", "gone"])
-    for usergroup in Usergroup.objects.filter(connection=connection, synced=True, gone=False):
+    cursor, _ = SyncCursor.objects.get_or_create(connection=connection, stream="usergroups")
+    marker = cursor.state.get("resume")
+    fresh = marker and timezone.now() - datetime.fromisoformat(marker["at"]) < RESUME_WITHIN
+    started = datetime.fromisoformat(marker["since"]) if fresh else timezone.now()
+    synced = Usergroup.objects.filter(connection=connection, synced=True, gone=False).order_by("refreshed_at", "pk")
+    if fresh:  # The continuation of a poll that ran out of time: the groups it refreshed are done.
+        synced = synced.exclude(refreshed_at__gte=started)
+    for index, usergroup in enumerate(synced):
+        if index and out_of_time(deadline):  # At least one group per task: always progress.
+            marker = {"since": started.isoformat(), "at": timezone.now().isoformat()}
+            SyncCursor.objects.filter(pk=cursor.pk).update(state={**cursor.state, "resume": marker})
+            raise OutOfTime
         usergroup_members_refresh(usergroup=usergroup, client=client)
+    if marker:
+        SyncCursor.objects.filter(pk=cursor.pk).update(
+            state={key: value for key, value in cursor.state.items() if key != "resume"})
     return len(seen)
 
 
