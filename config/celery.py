@@ -33,6 +33,7 @@ TASK_QUEUES = {
     "strive_activity.webhook_events_process": Queues.LIVE,
     "strive_activity.automation_runs_send": Queues.LIVE,
     "integrations.beat_heartbeat": Queues.HOUSEKEEPING,
+    "integrations.queue_heartbeat": Queues.LIVE,  # Beat sends it to each queue in turn (beat_schedule).
     "integrations.deliveries_sweep": Queues.HOUSEKEEPING,
     "integrations.backfills_sweep": Queues.HOUSEKEEPING,
     "strive.poll_all": Queues.POLLS,
@@ -80,9 +81,13 @@ app.conf.update(
 )
 
 
-def _periodic(task: str, seconds: int, queue: str) -> dict:
+HEARTBEAT_SECONDS = 30  # How often beat sends each queue its heartbeat; /healthz allows a few missed ones.
+
+
+def _periodic(task: str, seconds: int, queue: str, args: tuple = ()) -> dict:
     # A tick that waited in a backlog past the next one is useless, so each entry expires before its next run.
-    return {"task": task, "schedule": seconds, "options": {"expires": max(1, int(seconds * 0.9)), "queue": queue}}
+    return {"task": task, "schedule": seconds, "args": args,
+            "options": {"expires": max(1, int(seconds * 0.9)), "queue": queue}}
 
 
 def beat_schedule() -> dict:
@@ -92,7 +97,10 @@ def beat_schedule() -> dict:
     return {
         "integrations-deliveries-sweep": _periodic("integrations.deliveries_sweep", sweep, Queues.HOUSEKEEPING),
         "integrations-backfills-sweep": _periodic("integrations.backfills_sweep", sweep, Queues.HOUSEKEEPING),
-        "integrations-heartbeat": _periodic("integrations.beat_heartbeat", 30, Queues.HOUSEKEEPING),
+        "integrations-heartbeat": _periodic("integrations.beat_heartbeat", HEARTBEAT_SECONDS, Queues.HOUSEKEEPING),
+        **{f"integrations-queue-heartbeat-{queue}": _periodic("integrations.queue_heartbeat", HEARTBEAT_SECONDS,
+                                                              queue, (queue,))
+           for queue in Queues.ALL if queue != Queues.HOUSEKEEPING},
         "strive-poll-all": _periodic("strive.poll_all", poll, Queues.POLLS),
         "strive-activity-poll-all": _periodic("strive_activity.poll_all", poll, Queues.POLLS),
     }

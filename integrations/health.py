@@ -1,7 +1,11 @@
-"""What /healthz reports: the database, the broker, beat, each live worker and the queues nobody consumes.
+"""What /healthz reports: the database, the broker, beat, each live worker, and how long ago each queue's work ran.
 
-Beat and the workers are reported (and make `ok` false in `workers_ok`) but do not fail the web's own liveness:
-the web still serves pages without them, and a load balancer must not restart web processes for a dead worker.
+`ok` is true only when all of them are: the web alone answering is not health, a bridge whose live deliveries wait
+for a worker that never comes is down. Load balancers and container health checks use /readyz (the web process
+itself) instead, so a dead worker never gets web processes restarted.
+
+Each queue's heartbeat is a tiny task beat sends every HEARTBEAT_SECONDS (config/celery.py): its age is how long a
+task on that queue waits for a worker, so a pool that is alive but whose every slot is stuck shows up too.
 """
 
 from datetime import datetime, timedelta
@@ -12,9 +16,14 @@ from django.utils import timezone
 
 from config.celery import Queues, app
 from integrations.observability.beacons import beat_beacon, live_workers
-from integrations.tasks import BEAT_HEARTBEAT_KEY
+from integrations.tasks import BEAT_HEARTBEAT_KEY, queue_heartbeat_key
 
-BEAT_STALE_AFTER = timedelta(minutes=3)
+# How old a queue's last heartbeat may be. Live work and housekeeping are seconds long, so a few missed 30 s beats
+# already mean trouble; bulk tasks wait their turn behind a poll fan-out or a backfill's chain of 15 s tasks.
+STALE_AFTER = {Queues.LIVE: timedelta(minutes=2), Queues.HOUSEKEEPING: timedelta(minutes=2),
+               Queues.POLLS: timedelta(minutes=15), Queues.BACKFILLS: timedelta(minutes=15),
+               Queues.IMPORTS: timedelta(minutes=15)}
+BEAT_STALE_AFTER = STALE_AFTER[Queues.HOUSEKEEPING]  # Beat's tick proves beat and the housekeeping pool alive.
 
 
 def _check_database() -> tuple[bool, str]:
@@ -35,15 +44,6 @@ def _check_broker() -> tuple[bool, str]:
         return False, type(exc).__name__
 
 
-def _check_beat_and_worker() -> tuple[bool, str]:
-    """Beat queued its heartbeat tick and a deliveries worker ran it: the whole periodic path works."""
-    seen = cache.get(BEAT_HEARTBEAT_KEY)
-    if not seen:
-        return False, "no heartbeat yet"
-    age = timezone.now() - datetime.fromisoformat(seen)
-    return age < BEAT_STALE_AFTER, f"last heartbeat {int(age.total_seconds())}s ago"
-
-
 def _check_beat() -> tuple[bool, str]:
     beacon = beat_beacon()
     if not beacon:
@@ -59,12 +59,27 @@ def _check_workers() -> tuple[bool, str, dict]:
     return bool(workers) and not missing, detail, {name: info.get("queues", []) for name, info in workers.items()}
 
 
+def _check_queue(queue: str, now) -> dict:
+    """When a worker last took this queue's heartbeat (housekeeping: beat's own tick)."""
+    seen = cache.get(BEAT_HEARTBEAT_KEY if queue == Queues.HOUSEKEEPING else queue_heartbeat_key(queue))
+    if not seen:
+        return {"ok": False, "detail": "no heartbeat taken yet", "age_seconds": None}
+    age = now - datetime.fromisoformat(seen)
+    limit = int(STALE_AFTER[queue].total_seconds())
+    return {"ok": age < STALE_AFTER[queue], "age_seconds": int(age.total_seconds()),
+            "detail": f"last heartbeat {int(age.total_seconds())}s ago (stale after {limit}s)"}
+
+
 def health_report() -> dict:
-    checks = {"database": _check_database(), "broker": _check_broker(), "beat_and_worker": _check_beat_and_worker(),
-              "beat": _check_beat()}
+    now = timezone.now()
+    checks = {name: {"ok": passed, "detail": detail} for name, (passed, detail) in
+              (("database", _check_database()), ("broker", _check_broker()), ("beat", _check_beat()))}
     workers_ok, workers_detail, workers = _check_workers()
-    ok = checks["database"][0] and checks["broker"][0]
-    report = {"ok": ok, "checks": {name: {"ok": passed, "detail": detail} for name, (passed, detail) in checks.items()}}
-    report["checks"]["workers"] = {"ok": workers_ok, "detail": workers_detail, "workers": workers}
-    report["workers_ok"] = workers_ok and checks["beat"][0] and checks["beat_and_worker"][0]
+    checks["workers"] = {"ok": workers_ok, "detail": workers_detail, "workers": workers}
+    queues = {queue: _check_queue(queue, now) for queue in Queues.ALL}
+    checks["queues"] = {"ok": all(q["ok"] for q in queues.values()), "queues": queues,
+                        "detail": ", ".join(f"{name} stale" for name, q in queues.items() if not q["ok"]) or "ok"}
+    report = {"ok": all(check["ok"] for check in checks.values()), "checks": checks}
+    # Kept for dashboards that read it: everything but the web's own database and broker.
+    report["workers_ok"] = workers_ok and checks["beat"]["ok"] and checks["queues"]["ok"]
     return report

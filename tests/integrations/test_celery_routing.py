@@ -9,6 +9,7 @@ EXPECTED = {
     "strive_activity.webhook_events_process": "live",
     "strive_activity.automation_runs_send": "live",
     "integrations.beat_heartbeat": "housekeeping",
+    "integrations.queue_heartbeat": "live",
     "integrations.deliveries_sweep": "housekeeping",
     "integrations.backfills_sweep": "housekeeping",
     "strive.poll_all": "polls",
@@ -46,8 +47,14 @@ def test_each_queue_has_its_own_routing_key():
 def test_beat_sends_each_tick_to_its_tasks_queue():
     from config.celery import beat_schedule
 
+    heartbeats = set()
     for entry in beat_schedule().values():
-        assert entry["options"]["queue"] == TASK_QUEUES[entry["task"]], entry
+        if entry["task"] == "integrations.queue_heartbeat":
+            assert entry["args"] == (entry["options"]["queue"],)  # Each queue's heartbeat names its own queue.
+            heartbeats.add(entry["options"]["queue"])
+        else:
+            assert entry["options"]["queue"] == TASK_QUEUES[entry["task"]], entry
+    assert heartbeats == set(Queues.ALL) - {"housekeeping"}  # Housekeeping has beat_heartbeat.
 
 
 def test_time_limits_are_a_couple_of_minutes_and_above_the_budget(settings):

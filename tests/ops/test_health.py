@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import pytest
 from django.core.cache import cache
 from django.utils import timezone
@@ -7,46 +9,104 @@ from integrations.observability import beacons
 # Not imported from integrations.tasks at module level: importing the tasks at collection registers them with the
 # Celery app for every test collected after this file (tests/actblue/test_backfill.py depends on that not happening).
 BEAT_HEARTBEAT_KEY = "integrations:beat-heartbeat"
+QUEUES = ["live", "housekeeping", "polls", "backfills", "imports"]
 
 
-def test_the_heartbeat_key_is_the_tasks_key():
+def _heartbeat_key(queue: str) -> str:
+    return BEAT_HEARTBEAT_KEY if queue == "housekeeping" else f"integrations:queue-heartbeat:{queue}"
+
+
+KEYS = [beacons.WORKERS_INDEX_KEY, beacons.BEAT_KEY, *(_heartbeat_key(q) for q in QUEUES)]
+
+
+def test_the_heartbeat_keys_are_the_tasks_keys():
     from integrations.tasks import BEAT_HEARTBEAT_KEY as key
+    from integrations.tasks import queue_heartbeat_key
 
-    assert key == BEAT_HEARTBEAT_KEY
+    assert key == BEAT_HEARTBEAT_KEY and queue_heartbeat_key("live") == _heartbeat_key("live")
 
 
 @pytest.fixture(autouse=True)
 def _clean_beacons():
-    cache.delete_many([beacons.WORKERS_INDEX_KEY, beacons.BEAT_KEY, BEAT_HEARTBEAT_KEY])
+    cache.delete_many(KEYS)
     yield
-    cache.delete_many([beacons.WORKERS_INDEX_KEY, beacons.BEAT_KEY, BEAT_HEARTBEAT_KEY])
+    cache.delete_many(KEYS)
 
 
-@pytest.mark.django_db
-def test_healthz_says_when_no_worker_or_beat_runs(client):
-    body = client.get("/healthz").json()
-    assert body["ok"] is True  # The web itself is fine: database and broker answer.
-    assert body["workers_ok"] is False
-    assert body["checks"]["beat"]["ok"] is False
-    assert "no worker consumes live, housekeeping, polls, backfills, imports" in body["checks"]["workers"]["detail"]
+def _beat(queue: str, seconds_ago: float = 0) -> None:
+    cache.set(_heartbeat_key(queue), (timezone.now() - timedelta(seconds=seconds_ago)).isoformat())
 
 
-@pytest.mark.django_db
-def test_healthz_lists_live_workers_and_uncovered_queues(client):
-    beacons._write_worker("w1@host", ["live", "housekeeping", "polls"])
+def _all_alive() -> None:
+    beacons._write_worker("live@host", ["housekeeping", "live"])
+    beacons._write_worker("bulk@host", ["backfills", "imports", "polls"])
     beacons._write_beat()
-    cache.set(BEAT_HEARTBEAT_KEY, timezone.now().isoformat())
-    body = client.get("/healthz").json()
-    assert body["checks"]["workers"]["workers"] == {"w1@host": ["live", "housekeeping", "polls"]}
-    assert body["checks"]["workers"]["detail"] == "1 live; no worker consumes backfills, imports"
-    assert body["checks"]["beat"]["ok"] is True and body["workers_ok"] is False
-    beacons._write_worker("w2@host", ["backfills", "imports"])
-    body = client.get("/healthz").json()
-    assert body["workers_ok"] is True and body["checks"]["workers"]["ok"] is True
+    for queue in QUEUES:
+        _beat(queue)
 
 
 @pytest.mark.django_db
-def test_a_worker_whose_beacon_expired_is_gone(client):
-    beacons._write_worker("w1@host", ["live", "housekeeping", "polls", "backfills", "imports"])
-    cache.delete(beacons.worker_key("w1@host"))  # What the TTL does after 45 s of silence.
-    assert client.get("/healthz").json()["checks"]["workers"]["workers"] == {}
+def test_healthz_is_503_when_no_worker_or_beat_runs(client):
+    response = client.get("/healthz")
+    body = response.json()
+    assert response.status_code == 503 and body["ok"] is False
+    assert body["checks"]["database"]["ok"] and body["checks"]["broker"]["ok"]  # The web itself is fine ...
+    assert body["workers_ok"] is False and body["checks"]["beat"]["ok"] is False  # ... but nothing works behind it.
+    assert "no worker consumes live, housekeeping, polls, backfills, imports" in body["checks"]["workers"]["detail"]
+    assert body["checks"]["queues"]["queues"]["live"]["detail"] == "no heartbeat taken yet"
+
+
+@pytest.mark.django_db
+def test_healthz_is_200_only_when_every_pool_takes_work(client):
+    _all_alive()
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.json()["ok"] is True and response.json()["workers_ok"] is True
+    assert response.json()["checks"]["workers"]["workers"] == {"live@host": ["housekeeping", "live"],
+                                                               "bulk@host": ["backfills", "imports", "polls"]}
+
+
+@pytest.mark.django_db
+def test_a_stale_beat_tick_is_503_and_says_how_stale(client):
+    """The repro: the worker check read "last heartbeat 757s ago" while /healthz answered 200 and ok."""
+    _all_alive()
+    _beat("housekeeping", seconds_ago=757)
+    response = client.get("/healthz")
+    body = response.json()
+    assert response.status_code == 503 and body["ok"] is False
+    housekeeping = body["checks"]["queues"]["queues"]["housekeeping"]
+    assert housekeeping["ok"] is False and housekeeping["detail"] == "last heartbeat 757s ago (stale after 120s)"
+    assert body["checks"]["queues"]["detail"] == "housekeeping stale"
+
+
+@pytest.mark.django_db
+def test_a_live_pool_that_takes_no_task_is_503_although_its_process_is_alive(client):
+    _all_alive()
+    _beat("live", seconds_ago=150)  # Its beacon is fresh, but every slot is busy: live work waits.
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["workers"]["ok"] is True
+    assert response.json()["checks"]["queues"]["queues"]["live"]["age_seconds"] == 150
+
+
+@pytest.mark.django_db
+def test_bulk_queues_may_wait_longer_than_live_ones(client):
+    _all_alive()
+    _beat("polls", seconds_ago=300)  # Behind a poll fan-out: late, not down.
+    assert client.get("/healthz").status_code == 200
+    _beat("polls", seconds_ago=1000)
+    assert client.get("/healthz").status_code == 503
+
+
+@pytest.mark.django_db
+def test_healthz_names_the_queues_nobody_consumes(client):
+    _all_alive()
+    cache.delete(beacons.worker_key("bulk@host"))  # What the 45 s TTL does after the bulk worker stops writing.
+    body = client.get("/healthz").json()
+    assert body["ok"] is False
+    assert body["checks"]["workers"]["detail"] == "1 live; no worker consumes polls, backfills, imports"
+    assert body["checks"]["workers"]["workers"] == {"live@host": ["housekeeping", "live"]}
+
+
+@pytest.mark.django_db
+def test_readyz_stays_200_for_load_balancers_without_workers(client):
+    assert client.get("/readyz").status_code == 200

@@ -14,20 +14,24 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def test_healthz_shows_live_workers_beat_and_the_heartbeat(celery_worker, client):
-    from integrations.tasks import BEAT_HEARTBEAT_KEY
+    from integrations.tasks import BEAT_HEARTBEAT_KEY, queue_heartbeat_key
 
-    cache.delete_many([beacons.WORKERS_INDEX_KEY, beacons.BEAT_KEY, BEAT_HEARTBEAT_KEY])
-    assert client.get("/healthz").json()["workers_ok"] is False
+    cache.delete_many([beacons.WORKERS_INDEX_KEY, beacons.BEAT_KEY, BEAT_HEARTBEAT_KEY,
+                       *(queue_heartbeat_key(queue) for queue in Queues.ALL)])
+    assert client.get("/healthz").status_code == 503
     worker = celery_worker(queues="live,housekeeping,polls,backfills,imports", beat=True)
-    # beat sends its heartbeat tick at start; the worker runs it and writes the key, and both write beacons.
-    body = wait_until(lambda: (lambda b: b if b["workers_ok"] else None)(client.get("/healthz").json()),
-                      timeout=60, message=f"/healthz to see worker and beat\n{worker.tail()}")
+    # beat sends every queue its heartbeat at start; the worker takes each one, and both write beacons.
+    response = wait_until(lambda: (lambda r: r if r.status_code == 200 else None)(client.get("/healthz")),
+                          timeout=60, message=f"/healthz to see worker and beat\n{worker.tail()}")
+    body = response.json()
+    assert body["ok"] is True and body["workers_ok"] is True
+    assert all(queue["age_seconds"] < 60 for queue in body["checks"]["queues"]["queues"].values())
     [(name, queues)] = body["checks"]["workers"]["workers"].items()
     assert sorted(queues) == sorted(Queues.ALL) and "@" in name
     worker.kill()
     cache.delete(beacons.worker_key(name))  # What the 45 s TTL does once the dead worker stops writing.
-    body = client.get("/healthz").json()
-    assert body["workers_ok"] is False and body["ok"] is True
+    response = client.get("/healthz")
+    assert response.status_code == 503 and response.json()["workers_ok"] is False
 
 
 def test_a_task_logs_with_the_request_id_that_queued_it(celery_worker, cast):
