@@ -1,5 +1,6 @@
 """The Prometheus text exposition format (version 0.0.4), written by hand: a few gauges need no client library."""
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -21,6 +22,8 @@ def _escape(value: str) -> str:
 
 
 def _number(value: float) -> str:
+    if math.isnan(value):
+        return "NaN"  # The exposition format's spelling; a gauge whose value is unknown says so.
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 

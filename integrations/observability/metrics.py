@@ -5,12 +5,15 @@ then cost one set of queries per interval, not one per scrape.
 """
 
 import logging
+import math
+from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count
+from django.db.models import Count, Min
 from django.utils import timezone
 
+from config.celery import Queues, app
 from integrations.models import Backfill, Connection, Delivery, SyncCursor
 from integrations.observability.exposition import Gauge, render
 from integrations.ratelimit import throttle_for
@@ -18,7 +21,7 @@ from integrations.ratelimit import throttle_for
 logger = logging.getLogger(__name__)
 
 CACHE_KEY = "ops:metrics:text"
-LANE_QUEUES = {Delivery.Lane.LIVE: "live", Delivery.Lane.BACKFILL: "backfills"}
+LANE_QUEUES = {Delivery.Lane.LIVE: Queues.LIVE, Delivery.Lane.BACKFILL: Queues.BACKFILLS}
 
 
 def deliveries_by_status() -> Gauge:
@@ -43,6 +46,63 @@ def oldest_due_age(now) -> Gauge:
                 oldest = first
         gauge.add((now - oldest).total_seconds() if oldest else 0, queue=queue, lane=lane)
     return gauge
+
+
+def live_oldest_due_age(now) -> Gauge:
+    """Per sending connection, how long its oldest due live row has waited: the number that says whether live work
+    waits behind anything. One GROUP BY over the due rows (delivery_due_idx); connections with none report 0, so an
+    alert needs no absent() rule. Halted, paused and disconnected connections wait for a person, not a worker, and
+    are left out (akbridge_connections shows them)."""
+    gauge = Gauge("akbridge_live_oldest_due_age_seconds",
+                  "Seconds the oldest due live delivery of each sending connection has been due; 0 when none waits.")
+    sending = (Connection.objects.exclude(status=Connection.Status.DISCONNECTED)
+               .filter(halted=False, entity__paused=False).values_list("id", "kind"))
+    oldest = dict(Delivery.objects.filter(status__in=Delivery.DUE, lane=Delivery.Lane.LIVE, next_attempt_at__lte=now)
+                  .order_by().values("connection_id").annotate(oldest=Min("next_attempt_at"))
+                  .values_list("connection_id", "oldest"))
+    for connection_id, kind in sending:
+        due = oldest.get(connection_id)
+        gauge.add(max(0.0, (now - due).total_seconds()) if due else 0, connection_id=connection_id, kind=kind)
+    return gauge
+
+
+def queue_depths() -> Gauge:
+    """Messages waiting in each Celery queue. Redis: LLEN of the queue's lists (kombu keeps one per priority step).
+    The filesystem broker: its message files for that queue. NaN when the broker cannot be asked."""
+    gauge = Gauge("akbridge_queue_depth", "Tasks waiting in each Celery queue (NaN when the broker cannot say).")
+    try:
+        depths = _filesystem_depths() if settings.CELERY_BROKER_URL.startswith("filesystem") else _redis_depths()
+    except Exception:
+        logger.warning("metrics.queue_depth.failed", exc_info=True)
+        depths = {}
+    for queue in Queues.ALL:
+        gauge.add(depths.get(queue, math.nan), queue=queue)
+    return gauge
+
+
+def _filesystem_depths() -> dict[str, int]:
+    # kombu's filesystem transport names each message "<ms>_<uuid>.<queue>.msg" in data_folder_in.
+    counts = dict.fromkeys(Queues.ALL, 0)
+    for path in Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"]).iterdir():
+        queue = path.name.partition(".")[2].removesuffix(".msg")
+        if queue in counts:
+            counts[queue] += 1
+    return counts
+
+
+def _redis_depths() -> dict[str, int]:
+    with app.connection_for_read() as conn:
+        channel = conn.default_channel
+        if not hasattr(channel, "client") or not hasattr(channel, "priority_steps"):
+            return {}  # Not Redis: unknown.
+        keys = {queue: [f"{queue}{channel.sep}{step}" if step else queue for step in channel.priority_steps]
+                for queue in Queues.ALL}
+        pipe = channel.client.pipeline()
+        for names in keys.values():
+            for name in names:
+                pipe.llen(name)
+        lengths = iter(pipe.execute())
+        return {queue: sum(next(lengths) for _ in names) for queue, names in keys.items()}
 
 
 def connections_by_status() -> Gauge:
@@ -95,7 +155,8 @@ def backfill_progress() -> list[Gauge]:
 
 def collect() -> str:
     now = timezone.now()
-    gauges = [deliveries_by_status(), oldest_due_age(now), connections_by_status(), *poll_lag(now),
+    gauges = [deliveries_by_status(), oldest_due_age(now), live_oldest_due_age(now), queue_depths(),
+              connections_by_status(), *poll_lag(now),
               rate_limit_utilization(), *backfill_progress()]
     scraped = Gauge("akbridge_metrics_generated_timestamp_seconds", "When this text was computed (it is cached).")
     scraped.add(now.timestamp())

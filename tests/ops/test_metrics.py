@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from integrations.models import Backfill, Connection, Delivery, SyncCursor
+from integrations.models import Backfill, Connection, Delivery, Entity, SyncCursor
 
 TOKEN = "metrics-test-token-0123456789"
 
@@ -106,3 +106,52 @@ def test_metrics_report_rate_limit_utilization_from_the_shared_limiter(client, c
     throttle.acquire(25)  # What a client does before sending 25 records.
     samples = _samples(_scrape(client).content.decode())
     assert samples[f'akbridge_rate_limit_utilization{{connection_id="{conn.pk}",kind="actblue"}}'] == pytest.approx(before + 0.25)
+
+
+@pytest.mark.django_db
+def test_metrics_report_the_oldest_due_live_row_of_each_sending_connection(client, cast, metrics_settings):
+    now = timezone.now()
+    waiting = Connection.objects.create(entity=cast.entity_a, kind="actblue", host="a.example.org")
+    idle = Connection.objects.create(entity=cast.entity_b, kind="actblue", host="b.example.org")
+    entity_c = Entity.objects.create(name="Entity C", slug="entity-c")
+    halted = Connection.objects.create(entity=entity_c, kind="actblue", host="c.example.org", halted=True)
+    for key, seconds, lane, status in (("old", 400, "live", "failed"), ("new", 30, "live", "pending"),
+                                       ("bf", 5000, "backfill", "pending"), ("done", 9000, "live", "succeeded"),
+                                       ("later", -60, "live", "pending")):
+        Delivery.objects.create(connection=waiting, key=key, event_type="contribution", lane=lane, status=status,
+                                next_attempt_at=now - timedelta(seconds=seconds))
+    Delivery.objects.create(connection=halted, key="h", event_type="contribution", next_attempt_at=now - timedelta(hours=1))
+
+    samples = _samples(_scrape(client).content.decode())
+
+    age = 'akbridge_live_oldest_due_age_seconds{{connection_id="{}",kind="actblue"}}'
+    assert 399 <= samples[age.format(waiting.pk)] < 500  # The failed live row; backfill and finished rows do not count.
+    assert samples[age.format(idle.pk)] == 0
+    assert age.format(halted.pk) not in samples  # Waits for a person to reconnect, not for a worker.
+
+
+@pytest.mark.django_db
+@pytest.mark.filterwarnings("ignore::celery.exceptions.AlwaysEagerIgnored")  # Publishing is the point.
+def test_metrics_report_the_depth_of_each_queue(client, metrics_settings):
+    from config.celery import app
+    from tests.plugins.worker import purge_broker
+
+    purge_broker()
+    try:
+        for queue, count in (("live", 2), ("polls", 3)):
+            for _ in range(count):
+                app.send_task("integrations.queue_heartbeat", args=(queue,), queue=queue)  # Published; no worker runs.
+        samples = _samples(_scrape(client).content.decode())
+    finally:
+        purge_broker()
+    depths = {queue: samples[f'akbridge_queue_depth{{queue="{queue}"}}']
+              for queue in ("live", "housekeeping", "polls", "backfills", "imports")}
+    assert depths == {"live": 2, "housekeeping": 0, "polls": 3, "backfills": 0, "imports": 0}
+
+
+def test_an_unknown_value_is_written_as_nan():
+    from integrations.observability.exposition import Gauge, render
+
+    gauge = Gauge("x", "help")
+    gauge.add(float("nan"), queue="live")
+    assert render([gauge]).splitlines()[-1] == 'x{queue="live"} NaN'
