@@ -8,9 +8,11 @@ from django.utils import timezone
 
 from actionkit import errors, factory
 from integrations.ids import id_from_text
-from integrations.models import SyncCursor
-from strive.models import Group, Member, ScannedUser
+from integrations.models import Delivery, SyncCursor
+from strive.kind import KIND
+from strive.models import Group, Member, MemberLink, ScannedUser
 from strive.phones import phone_to_e164
+from strive.services.pushes import EVENT_CREATE, EVENT_UPDATE
 
 USER_SORTS = {"id": "ak_user_id", "email": "email", "name": "last_name", "phone": "phone", "status": "status",
               "scanned": "scanned_at"}
@@ -52,6 +54,31 @@ def keyset_page(rows: QuerySet, *, before: str | None, size: int = 50) -> tuple[
         rows = rows.filter(id__lt=before_id)
     page = list(rows.order_by("-id")[: size + 1])
     return page[:size], (page[size - 1].id if len(page) > size else None)
+
+
+PUSH_EVENTS = (EVENT_CREATE, EVENT_UPDATE)
+
+
+def member_pushes(*, entity) -> QuerySet[Delivery]:
+    """Pushes of this entity's members to ActionKit (the outbox rows of its member sync); source_id is the member."""
+    return Delivery.objects.filter(connection__entity=entity, connection__kind=KIND, event_type__in=PUSH_EVENTS)
+
+
+def member_push_failures(*, entity, member_ids) -> dict[int, Delivery]:
+    """{member id: its newest push that failed for good}: a change ActionKit never got, until someone retries it.
+
+    A failed create stops counting once the member is linked to a user anyway (the sync matched one by phone)."""
+    linked = MemberLink.objects.filter(connection__entity=entity, member_id__in=member_ids).values("member_id")
+    rows = (member_pushes(entity=entity).filter(source_id__in=member_ids, status=Delivery.Status.DEAD)
+            .exclude(event_type=EVENT_CREATE, source_id__in=linked)
+            .only("id", "source_id", "event_type", "status", "last_error", "created_at").order_by("id"))
+    return {row.source_id: row for row in rows}  # In id order, so each member keeps its newest.
+
+
+def member_push_waiting(*, entity, member) -> Delivery | None:
+    """The member's newest push not yet delivered (waiting, sending, or failed and to be tried again)."""
+    return (member_pushes(entity=entity).filter(source_id=member.pk, status__in=Delivery.OPEN)
+            .only("id", "status", "attempts", "next_attempt_at", "last_error").order_by("-id").first())
 
 
 def member_sources(*, entity) -> list[str]:

@@ -4,12 +4,15 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 
 from integrations.decorators import entity_view
+from integrations.models import Delivery
+from integrations.services.deliveries import delivery_retry
 from strive import selectors
 from strive.forms import CsvImportForm, CustomFieldForm, MemberFilterForm, MemberForm
 from strive.models import CustomField, Group, Member
 from strive.services.groups import SYNC_OWNED_KINDS, GroupSyncOwned, group_add_member, group_remove_member
 from strive.services.imports import members_import_csv
 from strive.services.members import MemberInput, MemberInvalid, member_update, member_upsert
+from strive.services.pushes import EVENT_CREATE
 
 
 @entity_view(perm="member", methods=("GET",))
@@ -23,6 +26,9 @@ def member_list(request, entity):
     rows = selectors.member_search(entity=entity, q=q or "", source=source if "source" in request.GET and source != "" else None,
                                    group_id=group_id)
     members, next_before = selectors.keyset_page(rows, before=request.GET.get("before"))
+    failures = selectors.member_push_failures(entity=entity, member_ids=[m.pk for m in members])
+    for member in members:
+        member.push_failure = failures.get(member.pk)
     query = request.GET.copy()
     query.pop("before", None)
     return render(request, "strive/members.html", {"entity": entity, "form": form, "members": members,
@@ -55,10 +61,35 @@ def member_detail(request, entity, member_id: int):
         member_update(member=member, changes=changes, actor=request.user)
         messages.success(request, "Saved. Synced fields are sent to ActionKit by their sync options.")
         return redirect("strive:member", entity_slug=entity.slug, member_id=member.pk)
+    failure = selectors.member_push_failures(entity=entity, member_ids=[member.pk]).get(member.pk)
     return render(request, "strive/member_detail.html", {
         "entity": entity, "member": member, "form": form, "groups": member.groups.order_by("name"),
         "all_groups": [g for g in selectors.group_list(entity=entity) if g.kind not in SYNC_OWNED_KINDS],
-        "custom_fields": CustomField.objects.filter(entity=entity), "links": member.ak_links.all()})
+        "custom_fields": CustomField.objects.filter(entity=entity), "links": member.ak_links.all(),
+        "push_failure": failure, "push_failure_words": push_failure_words(failure, member) if failure else "",
+        "push_waiting": None if failure else selectors.member_push_waiting(entity=entity, member=member)})
+
+
+def push_failure_words(delivery: Delivery, member: Member) -> str:
+    """What failed, in the words of the member page: what did not happen, and ActionKit's reason."""
+    if delivery.event_type == EVENT_CREATE:
+        reason = member.ak_sync_error or delivery.last_error
+        return f"No ActionKit user was created for this member. {reason}".strip()
+    return (f"This member's last change did not reach ActionKit, and it will not be tried again on its own. "
+            f"ActionKit's answer: {delivery.last_error or 'none'}")
+
+
+@entity_view(methods=("POST",))
+def member_push_retry(request, entity, member_id: int, delivery_id: int):
+    """Retry on the member page: send the member's failed push again now (audited as delivery.retried)."""
+    member = get_object_or_404(Member, pk=member_id, entity=entity)
+    delivery = get_object_or_404(selectors.member_pushes(entity=entity), pk=delivery_id, source_id=member.pk)
+    if delivery.status != Delivery.Status.DEAD:
+        messages.info(request, "That change is not failed any more; nothing to retry.")
+    else:
+        delivery_retry(delivery=delivery, actor=request.user)
+        messages.success(request, "Sending the change to ActionKit again now.")
+    return redirect("strive:member", entity_slug=entity.slug, member_id=member.pk)
 
 
 def _group_change(request, entity, member):
