@@ -72,7 +72,12 @@ def member_push_failures(*, entity, member_ids) -> dict[int, Delivery]:
     rows = (member_pushes(entity=entity).filter(source_id__in=member_ids, status=Delivery.Status.DEAD)
             .exclude(event_type=EVENT_CREATE, source_id__in=linked)
             .only("id", "source_id", "event_type", "status", "last_error", "created_at").order_by("id"))
-    return {row.source_id: row for row in rows}  # In id order, so each member keeps its newest.
+    failures: dict[int, Delivery] = {}
+    for row in rows:  # In id order: each member keeps its newest, but a failed create stays (edits wait on it).
+        current = failures.get(row.source_id)
+        if current is None or current.event_type != EVENT_CREATE:
+            failures[row.source_id] = row
+    return failures
 
 
 def member_push_waiting(*, entity, member) -> Delivery | None:

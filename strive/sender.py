@@ -72,7 +72,7 @@ def _outcome_noted(exc: errors.ActionKitError, payload: dict) -> Outcome:
 
 
 def _refusal_noted(payload: dict, message: str) -> None:
-    if payload.get("ak_user_id") is None:
+    if payload.get("ak_user_id") is None:  # A create, or an edit that follows one (both are about the new user).
         _member_error(payload, f"ActionKit refused to create the user: {message}")
     else:  # Shown on the Users tab until the next successful sync of this user (the member page reads the row).
         ScannedUser.objects.filter(member_id=payload["member_id"], ak_user_id=payload["ak_user_id"]).update(

@@ -145,3 +145,32 @@ def test_retry_of_a_row_left_with_an_empty_email_succeeds(connection, sandbox, c
     push.refresh_from_db()
     assert push.status == "succeeded"
     assert ak_get_user(sandbox, link.ak_user_id)["fields"]["sms_opt_in"] == "false"
+
+
+def test_an_edit_while_the_user_is_being_created_follows_the_create(connection, sandbox, cast, monkeypatch):
+    """Before, an edit made before the create landed was dropped (no link yet) and ActionKit kept the old values."""
+    from integrations.services.deliveries import delivery_send
+
+    primary = _create_users_on(connection, cast)
+    member = _new_member(cast)
+    queued = []
+    monkeypatch.setattr(outcomes.delivery_send_task, "apply_async", lambda args, **kw: queued.append(args[0]))
+    group_add_member(group=primary, member=member, actor=cast.alice)  # Queued, not sent: the worker is busy.
+    member_update(member=member, changes={"sms_opt_in": "opted_out", "email": "changed@example.org"}, actor=cast.alice)
+    create = Delivery.objects.get(source_id=member.pk, event_type="member.create")
+    edit = Delivery.objects.get(source_id=member.pk, event_type="member.update")
+    assert queued == [create.pk, edit.pk] and edit.depends_on_id == create.pk
+    assert edit.payload["email"] == "new@example.org"  # The key the user is created with, not the new one.
+    assert edit.payload["user_fields"]["sms_opt_in"] == "false"
+
+    delivery_send(delivery_id=edit.pk)  # Its task ran first: it waits for the create instead of sending.
+    edit.refresh_from_db()
+    assert edit.status == "pending" and edit.attempts == 0 and not sandbox.users(email="new@example.org")
+    delivery_send(delivery_id=create.pk)
+    Delivery.objects.filter(pk=edit.pk).update(next_attempt_at=timezone.now())  # Its re-queued task's countdown.
+    delivery_send(delivery_id=edit.pk)
+    edit.refresh_from_db()
+    assert edit.status == "succeeded"
+    user = sandbox.users(email="new@example.org")[0]
+    assert ak_get_user(sandbox, user["id"])["fields"]["sms_opt_in"] == "false"
+    assert MemberLink.objects.get(member=member).ak_user_id == user["id"]
