@@ -1,5 +1,7 @@
 """Members: the list (filter by source and group, search by name, phone, email), add, edit, CSV import."""
 
+import re
+
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 
@@ -71,12 +73,13 @@ def member_detail(request, entity, member_id: int):
 
 
 def push_failure_words(delivery: Delivery, member: Member) -> str:
-    """What failed, in the words of the member page: what did not happen, and ActionKit's reason."""
+    """What failed, in the words of the member page: what did not happen, and ActionKit's reason (without the raw
+    body excerpt the outbox keeps for the Outbox tab)."""
+    reason = re.split(r" [{<\[]", delivery.last_error or "", maxsplit=1)[0].strip()
     if delivery.event_type == EVENT_CREATE:
-        reason = member.ak_sync_error or delivery.last_error
-        return f"No ActionKit user was created for this member. {reason}".strip()
+        return f"No ActionKit user was created for this member. {member.ak_sync_error or reason}".strip()
     return (f"This member's last change did not reach ActionKit, and it will not be tried again on its own. "
-            f"ActionKit's answer: {delivery.last_error or 'none'}")
+            f"ActionKit's answer: {reason or 'none'}")
 
 
 @entity_view(methods=("POST",))
