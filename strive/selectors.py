@@ -1,5 +1,6 @@
 """Reads for the member pages, always scoped to an entity or its connection."""
 
+import re
 from datetime import datetime
 
 from django.core.cache import cache
@@ -78,6 +79,16 @@ def member_push_failures(*, entity, member_ids) -> dict[int, Delivery]:
         if current is None or current.event_type != EVENT_CREATE:
             failures[row.source_id] = row
     return failures
+
+
+def member_push_failure_words(delivery: Delivery, member: Member) -> str:
+    """What failed, in the words of the member page: what did not happen, and ActionKit's reason (without the raw
+    body excerpt the outbox keeps for the Outbox tab)."""
+    reason = re.split(r" [{<\[]", delivery.last_error or "", maxsplit=1)[0].strip()
+    if delivery.event_type == EVENT_CREATE:
+        return f"No ActionKit user was created for this member. {member.ak_sync_error or reason}".strip()
+    return (f"This member's last change did not reach ActionKit, and it will not be tried again on its own. "
+            f"ActionKit's answer: {reason or 'none'}")
 
 
 def member_push_waiting(*, entity, member) -> Delivery | None:

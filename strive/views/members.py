@@ -1,20 +1,15 @@
 """Members: the list (filter by source and group, search by name, phone, email), add, edit, CSV import."""
 
-import re
-
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 
 from integrations.decorators import entity_view
-from integrations.models import Delivery
-from integrations.services.deliveries import delivery_retry
 from strive import selectors
 from strive.forms import CsvImportForm, CustomFieldForm, MemberFilterForm, MemberForm
 from strive.models import CustomField, Group, Member
 from strive.services.groups import SYNC_OWNED_KINDS, GroupSyncOwned, group_add_member, group_remove_member
 from strive.services.imports import members_import_csv
 from strive.services.members import MemberInput, MemberInvalid, member_update, member_upsert
-from strive.services.pushes import EVENT_CREATE
 
 
 @entity_view(perm="member", methods=("GET",))
@@ -68,31 +63,8 @@ def member_detail(request, entity, member_id: int):
         "entity": entity, "member": member, "form": form, "groups": member.groups.order_by("name"),
         "all_groups": [g for g in selectors.group_list(entity=entity) if g.kind not in SYNC_OWNED_KINDS],
         "custom_fields": CustomField.objects.filter(entity=entity), "links": member.ak_links.all(),
-        "push_failure": failure, "push_failure_words": push_failure_words(failure, member) if failure else "",
+        "push_failure": failure, "push_failure_words": selectors.member_push_failure_words(failure, member) if failure else "",
         "push_waiting": None if failure else selectors.member_push_waiting(entity=entity, member=member)})
-
-
-def push_failure_words(delivery: Delivery, member: Member) -> str:
-    """What failed, in the words of the member page: what did not happen, and ActionKit's reason (without the raw
-    body excerpt the outbox keeps for the Outbox tab)."""
-    reason = re.split(r" [{<\[]", delivery.last_error or "", maxsplit=1)[0].strip()
-    if delivery.event_type == EVENT_CREATE:
-        return f"No ActionKit user was created for this member. {member.ak_sync_error or reason}".strip()
-    return (f"This member's last change did not reach ActionKit, and it will not be tried again on its own. "
-            f"ActionKit's answer: {reason or 'none'}")
-
-
-@entity_view(methods=("POST",))
-def member_push_retry(request, entity, member_id: int, delivery_id: int):
-    """Retry on the member page: send the member's failed push again now (audited as delivery.retried)."""
-    member = get_object_or_404(Member, pk=member_id, entity=entity)
-    delivery = get_object_or_404(selectors.member_pushes(entity=entity), pk=delivery_id, source_id=member.pk)
-    if delivery.status != Delivery.Status.DEAD:
-        messages.info(request, "That change is not failed any more; nothing to retry.")
-    else:
-        delivery_retry(delivery=delivery, actor=request.user)
-        messages.success(request, "Sending the change to ActionKit again now.")
-    return redirect("strive:member", entity_slug=entity.slug, member_id=member.pk)
 
 
 def _group_change(request, entity, member):
