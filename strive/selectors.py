@@ -1,5 +1,6 @@
 """Reads for the member pages, always scoped to an entity or its connection."""
 
+import re
 from datetime import datetime
 
 from django.core.cache import cache
@@ -8,9 +9,11 @@ from django.utils import timezone
 
 from actionkit import errors, factory
 from integrations.ids import id_from_text
-from integrations.models import SyncCursor
-from strive.models import Group, Member, ScannedUser
+from integrations.models import Delivery, SyncCursor
+from strive.kind import KIND
+from strive.models import Group, Member, MemberLink, ScannedUser
 from strive.phones import phone_to_e164
+from strive.services.pushes import EVENT_CREATE, EVENT_UPDATE
 
 USER_SORTS = {"id": "ak_user_id", "email": "email", "name": "last_name", "phone": "phone", "status": "status",
               "scanned": "scanned_at"}
@@ -52,6 +55,46 @@ def keyset_page(rows: QuerySet, *, before: str | None, size: int = 50) -> tuple[
         rows = rows.filter(id__lt=before_id)
     page = list(rows.order_by("-id")[: size + 1])
     return page[:size], (page[size - 1].id if len(page) > size else None)
+
+
+PUSH_EVENTS = (EVENT_CREATE, EVENT_UPDATE)
+
+
+def member_pushes(*, entity) -> QuerySet[Delivery]:
+    """Pushes of this entity's members to ActionKit (the outbox rows of its member sync); source_id is the member."""
+    return Delivery.objects.filter(connection__entity=entity, connection__kind=KIND, event_type__in=PUSH_EVENTS)
+
+
+def member_push_failures(*, entity, member_ids) -> dict[int, Delivery]:
+    """{member id: its newest push that failed for good}: a change ActionKit never got, until someone retries it.
+
+    A failed create stops counting once the member is linked to a user anyway (the sync matched one by phone)."""
+    linked = MemberLink.objects.filter(connection__entity=entity, member_id__in=member_ids).values("member_id")
+    rows = (member_pushes(entity=entity).filter(source_id__in=member_ids, status=Delivery.Status.DEAD)
+            .exclude(event_type=EVENT_CREATE, source_id__in=linked)
+            .only("id", "source_id", "event_type", "status", "last_error", "created_at").order_by("id"))
+    failures: dict[int, Delivery] = {}
+    for row in rows:  # In id order: each member keeps its newest, but a failed create stays (edits wait on it).
+        current = failures.get(row.source_id)
+        if current is None or current.event_type != EVENT_CREATE:
+            failures[row.source_id] = row
+    return failures
+
+
+def member_push_failure_words(delivery: Delivery, member: Member) -> str:
+    """What failed, in the words of the member page: what did not happen, and ActionKit's reason (without the raw
+    body excerpt the outbox keeps for the Outbox tab)."""
+    reason = re.split(r" [{<\[]", delivery.last_error or "", maxsplit=1)[0].strip()
+    if delivery.event_type == EVENT_CREATE:
+        return f"No ActionKit user was created for this member. {member.ak_sync_error or reason}".strip()
+    return (f"This member's last change did not reach ActionKit, and it will not be tried again on its own. "
+            f"ActionKit's answer: {reason or 'none'}")
+
+
+def member_push_waiting(*, entity, member) -> Delivery | None:
+    """The member's newest push not yet delivered (waiting, sending, or failed and to be tried again)."""
+    return (member_pushes(entity=entity).filter(source_id=member.pk, status__in=Delivery.OPEN)
+            .only("id", "status", "attempts", "next_attempt_at", "last_error").order_by("-id").first())
 
 
 def member_sources(*, entity) -> list[str]:

@@ -25,10 +25,13 @@ def member_send(connection, delivery) -> Outcome:
             existing = client.user_by_email(payload["email"].strip().lower())  # AK matches emails case-blind.
             if existing is not None:
                 return _create_refused(payload, f"ActionKit already has a user with the email {payload['email']}.")
+        email = _email_for(client, payload)
+        if not email:  # Never send a body ActionKit refuses: action processing finds the user by email.
+            return _no_email(payload)
         action_fields = {"strive_member": str(payload["member_id"])}
         if payload.get("former_data") and payload.get("ak_user_id"):
             action_fields["former_data"] = json.dumps(payload["former_data"], sort_keys=True)
-        result = client.action_process(page=settings.import_page, email=payload["email"], core=payload.get("core"),
+        result = client.action_process(page=settings.import_page, email=email, core=payload.get("core"),
                                        user_fields=payload.get("user_fields"), action_fields=action_fields,
                                        source="strive")
     except errors.ActionKitValidationError as exc:
@@ -46,15 +49,34 @@ def member_send(connection, delivery) -> Outcome:
     return Outcome(Outcome.SUCCESS, status_code=201, remote_ref=str(result.get("action_id") or ""))
 
 
+def _email_for(client, payload: dict) -> str:
+    """The email to send: the queued one, else (rows queued before a user we created was scanned held none) the
+    user's own, read by id. ActionKit needs an email only to create a user, but action processing finds one by it."""
+    email = (payload.get("email") or "").strip()
+    if email or not payload.get("ak_user_id"):
+        return email
+    return str(client.user_get(int(payload["ak_user_id"])).get("email") or "").strip()
+
+
+def _no_email(payload: dict) -> Outcome:
+    message = f"ActionKit user {payload.get('ak_user_id')} has no email, so the change cannot be sent to it."
+    _refusal_noted(payload, message)
+    return Outcome(Outcome.PERMANENT, detail=message)
+
+
 def _outcome_noted(exc: errors.ActionKitError, payload: dict) -> Outcome:
     """The shared outcome for this error; a refusal is also noted where a person looks for it."""
     if isinstance(exc, errors.ActionKitRejected):
-        if payload.get("ak_user_id") is None:
-            _member_error(payload, f"ActionKit refused to create the user: {exc.message}")
-        else:  # Shown on the Users tab until the next successful sync of this user.
-            ScannedUser.objects.filter(member_id=payload["member_id"], ak_user_id=payload["ak_user_id"]).update(
-                status=ScannedUser.Status.ERROR, reason=f"ActionKit refused our update: {exc.message}"[:300])
+        _refusal_noted(payload, exc.message)
     return outcome_for(exc)
+
+
+def _refusal_noted(payload: dict, message: str) -> None:
+    if payload.get("ak_user_id") is None:  # A create, or an edit that follows one (both are about the new user).
+        _member_error(payload, f"ActionKit refused to create the user: {message}")
+    else:  # Shown on the Users tab until the next successful sync of this user (the member page reads the row).
+        ScannedUser.objects.filter(member_id=payload["member_id"], ak_user_id=payload["ak_user_id"]).update(
+            status=ScannedUser.Status.ERROR, reason=f"ActionKit refused our update: {message}"[:300])
 
 
 def _create_refused(payload: dict, message: str) -> Outcome:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from strive.views import connect, detail, fields, groups, members, settings, users
+from strive.views import connect, detail, fields, groups, members, pushes, settings, users
 
 app_name = "strive"
 
@@ -19,6 +19,7 @@ urlpatterns = [
     path("members/import/", members.member_import, name="member-import"),
     path("members/custom-fields/", members.custom_fields, name="custom-fields"),
     path("members/<int:member_id>/", members.member_detail, name="member"),
+    path("members/<int:member_id>/pushes/<int:delivery_id>/retry/", pushes.member_push_retry, name="member-push-retry"),
     path("groups/", groups.group_list, name="groups"),
     path("groups/<int:group_id>/delete/", groups.group_delete_view, name="group-delete"),
 ]

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from integrations.models import Delivery
 from integrations.services.deliveries import delivery_enqueue
 from strive.models import Member, MemberLink, ScannedUser
 from strive.services.config import connection_for_entity, sync_settings
@@ -34,11 +35,13 @@ class PushPlan:
                 "user_fields": self.user_fields, "former_data": self.former_data}
 
 
-def pushes_enqueue(*, connection, plans: list[PushPlan], event_type: str = EVENT_UPDATE) -> int:
+def pushes_enqueue(*, connection, plans: list[PushPlan], event_type: str = EVENT_UPDATE, depends_on=None) -> int:
+    """Write one outbox row per plan; each is queued for an immediate send when the caller's transaction commits."""
     for plan in plans:
         payload = plan.payload()
         key = f"strive:member:{plan.member.pk}:{values_hash(payload)[:32]}"
-        delivery_enqueue(connection=connection, key=key, event_type=event_type, payload=payload, source_id=plan.member.pk)
+        delivery_enqueue(connection=connection, key=key, event_type=event_type, payload=payload, source_id=plan.member.pk,
+                         depends_on=depends_on)
     return len(plans)
 
 
@@ -58,6 +61,27 @@ def member_create_ak_user(*, member: Member, group=None) -> str:
     member.ak_sync_error = error
     if error:
         return error
+    pushes_enqueue(connection=connection, plans=[_new_user_plan(connection, member, email=member.email)],
+                   event_type=EVENT_CREATE)
+    return ""
+
+
+@transaction.atomic
+def member_create_follow_up(*, connection, member: Member) -> bool:
+    """An edit made while the member's ActionKit user is still being created: that create holds the values from
+    before the edit, so queue them again, sent once the create succeeded (action processing finds the new user by
+    the email it was created with). Returns True if queued; False when no create is waiting."""
+    create = (Delivery.objects.filter(connection=connection, event_type=EVENT_CREATE, source_id=member.pk,
+                                      status__in=Delivery.OPEN).order_by("-id").first())
+    if create is None:
+        return False
+    plan = _new_user_plan(connection, member, email=create.payload.get("email") or member.email)
+    pushes_enqueue(connection=connection, plans=[plan], depends_on=create)
+    return True
+
+
+def _new_user_plan(connection, member: Member, *, email: str) -> PushPlan:
+    """Every mapped value the member has, for a user that has none of them yet."""
     core, user_fields = {"phone": member.phone}, {}
     for mapping in mappings_for(connection):
         value = member_value(member, mapping)
@@ -65,10 +89,8 @@ def member_create_ak_user(*, member: Member, group=None) -> str:
             (core if mapping.is_core else user_fields)[mapping.ak_field] = value
     status = {Member.OptIn.OPTED_IN: True, Member.OptIn.OPTED_OUT: False}.get(member.sms_opt_in)
     if status is not None:
-        user_fields[settings.opt_in_field] = opt_in_format(status)
-    plan = PushPlan(member=member, ak_user_id=None, email=member.email, core=core, user_fields=user_fields)
-    pushes_enqueue(connection=connection, plans=[plan], event_type=EVENT_CREATE)
-    return ""
+        user_fields[sync_settings(connection).opt_in_field] = opt_in_format(status)
+    return PushPlan(member=member, ak_user_id=None, email=email, core=core, user_fields=user_fields)
 
 
 def _create_user_error(connection, member: Member) -> str:

@@ -63,7 +63,10 @@ def reconcile(*, batch, member, link, snapshot: dict, ak_updated_at, first_sync:
     theirs_after[OPT_IN_KEY] = user_fields.get(opt_field, raw)
     push = None
     if core or user_fields:
-        push = PushPlan(member=member, ak_user_id=link.ak_user_id if link else ak_user_id, email=snapshot.get("email", ""),
+        # The user's email is ActionKit's key for action processing. A user we created has no scanned snapshot until
+        # the next poll sees it, so its link's email stands in; an empty one would be refused ("Enter a valid email").
+        email = snapshot.get("email") or (link.ak_email if link else "")
+        push = PushPlan(member=member, ak_user_id=link.ak_user_id if link else ak_user_id, email=email,
                         core=core, user_fields=user_fields, former_data=former)
     return Plan({"strive": ours_after, "ak": theirs_after}, values_hash(theirs_after), changed, push)
 

@@ -17,7 +17,7 @@ from strive.phones import phone_pick
 from strive.services.config import SyncSettings, connection_for_entity, sync_settings
 from strive.services.fields import Mapping, mappings_for
 from strive.services.groups import group_add_members_bulk
-from strive.services.pushes import PushPlan, pushes_enqueue
+from strive.services.pushes import PushPlan, member_create_follow_up, pushes_enqueue
 from strive.services.reconcile import reconcile
 from strive.services.upserts import scanned_users_upsert
 from strive.services.values import user_snapshot
@@ -218,8 +218,8 @@ def member_push_changes(*, member: Member) -> bool:
     if connection is None or not sync_settings(connection).active:
         return False
     link = MemberLink.objects.filter(connection=connection, member=member).first()
-    if link is None:
-        return False
+    if link is None:  # Not synced, or its ActionKit user is still being created (then the edit follows the create).
+        return member_create_follow_up(connection=connection, member=member)
     scanned = ScannedUser.objects.filter(connection=connection, ak_user_id=link.ak_user_id).first()
     snapshot = scanned.snapshot if scanned and scanned.snapshot else {"fields": {}}
     plan = reconcile(batch=batch_for_connection(connection), member=member, link=link, snapshot={"fields": {}, **snapshot},

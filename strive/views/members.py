@@ -23,6 +23,9 @@ def member_list(request, entity):
     rows = selectors.member_search(entity=entity, q=q or "", source=source if "source" in request.GET and source != "" else None,
                                    group_id=group_id)
     members, next_before = selectors.keyset_page(rows, before=request.GET.get("before"))
+    failures = selectors.member_push_failures(entity=entity, member_ids=[m.pk for m in members])
+    for member in members:
+        member.push_failure = failures.get(member.pk)
     query = request.GET.copy()
     query.pop("before", None)
     return render(request, "strive/members.html", {"entity": entity, "form": form, "members": members,
@@ -55,10 +58,13 @@ def member_detail(request, entity, member_id: int):
         member_update(member=member, changes=changes, actor=request.user)
         messages.success(request, "Saved. Synced fields are sent to ActionKit by their sync options.")
         return redirect("strive:member", entity_slug=entity.slug, member_id=member.pk)
+    failure = selectors.member_push_failures(entity=entity, member_ids=[member.pk]).get(member.pk)
     return render(request, "strive/member_detail.html", {
         "entity": entity, "member": member, "form": form, "groups": member.groups.order_by("name"),
         "all_groups": [g for g in selectors.group_list(entity=entity) if g.kind not in SYNC_OWNED_KINDS],
-        "custom_fields": CustomField.objects.filter(entity=entity), "links": member.ak_links.all()})
+        "custom_fields": CustomField.objects.filter(entity=entity), "links": member.ak_links.all(),
+        "push_failure": failure, "push_failure_words": selectors.member_push_failure_words(failure, member) if failure else "",
+        "push_waiting": None if failure else selectors.member_push_waiting(entity=entity, member=member)})
 
 
 def _group_change(request, entity, member):

@@ -15,4 +15,5 @@ URLS = {
     "strive:member": lambda cast: {"member_id": 1},
     "strive:groups": lambda cast: {},
     "strive:group-delete": lambda cast: {"group_id": 1},
+    "strive:member-push-retry": lambda cast: {"member_id": 1, "delivery_id": 1},
 }
