@@ -8,7 +8,7 @@ Pure functions: no ORM, HTTP or clock; callers pass counts and elapsed seconds.
 
 import math
 
-SETTLE_SECONDS = 120  # After this long, the observed rate alone sets the pace; before, it blends with the budget.
+SETTLE_SECONDS = 30  # After this long, the pace kept so far (a run-long average) alone sets the estimate.
 
 
 def eta_seconds(*, remaining: int, per_minute: int, done: int = 0, elapsed: float = 0.0) -> int | None:
