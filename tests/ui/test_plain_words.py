@@ -72,6 +72,17 @@ def test_a_resent_row_shows_no_old_http_code_beside_pending(cast):
     assert "Show ActionKit's previous response" in page.content.decode()
 
 
+TARGETS = [("strive_actionkit", "ActionKit member sync"), ("page spring_rally", "Page “spring_rally”"),
+           ("usergroup Volunteers", "User group “Volunteers”"), ("backfill 3", "Backfill #3"),
+           ("strive:member:12:0f3a", "Member 12"), ("actblue:contribution:500", "Contribution 500"),
+           ("+12025550101", "+12025550101"), ("", "")]
+
+
+@pytest.mark.parametrize("given, expected", TARGETS, ids=[g or "empty" for g, _ in TARGETS])
+def test_it_words_what_an_event_acted_on(given, expected):
+    assert audit_words.target_label(given) == expected
+
+
 def test_every_audit_action_in_the_code_has_a_label():
     pattern = re.compile(r'action="([a-z_.]+)"')
     found = set()
@@ -123,3 +134,4 @@ def test_the_activity_page_uses_words_not_codes(cast):
     assert "Added a member" in page and "member.created" not in page
     assert "Notify for All Managed Pages</strong>: Don&#x27;t send → Send" in page
     assert "notify_managed" not in page and "False" not in page
+    assert f"<td>{ACTBLUE}</td>" not in page and ACTBLUE not in page
