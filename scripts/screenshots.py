@@ -50,10 +50,10 @@ ENTITY_PAGES = {
     "activity-log": "activity/",
     "api-keys": "api-keys/",
 }
-# (name, list page, link pattern): the first link matching the pattern on the list page.
+# (name, list page, pattern, page): the first link or form on the list page matching the pattern gives the id.
 LINKED_PAGES = [
-    ("members-member", "strive/members/", r"/strive/members/\d+/$"),
-    ("activity-automation", "strive/activity/pages/", r"/automation$"),
+    ("members-member", "strive/members/", r"/strive/members/(\d+)/$", "strive/members/{}/"),
+    ("activity-automation", "strive/activity/pages/", r"/strive/activity/pages/(\d+)/", "strive/activity/pages/{}/automation"),
 ]
 ACCOUNT_PAGES = {"account-email": "email/", "account-password": "password/change/", "account-2fa": "2fa/"}
 LOGGED_OUT_PAGES = {"login": "login/", "sign-up": "signup/", "password-reset": "password/reset/",
@@ -79,10 +79,10 @@ def main() -> int:
                 _shoot(page, base + path, out / f"{name}-{label}.png", problems)
             for name, path in ACCOUNT_PAGES.items():
                 _shoot(page, args.url + path, out / f"{name}-{label}.png", problems)
-            for name, path, pattern in LINKED_PAGES:
-                link = _first_link(page, base + path, pattern)
-                if link:
-                    _shoot(page, link, out / f"{name}-{label}.png", problems)
+            for name, path, pattern, target in LINKED_PAGES:
+                found = _first_id(page, base + path, pattern)
+                if found:
+                    _shoot(page, base + target.format(found), out / f"{name}-{label}.png", problems)
                 else:
                     problems.append(f"{name}: no link matching {pattern} on {path}")
             context.close()
@@ -132,10 +132,10 @@ def _shoot(page, url: str, path: Path, problems: list[str]) -> None:
     page.screenshot(path=str(path), full_page=True)
 
 
-def _first_link(page, url: str, pattern: str) -> str | None:
+def _first_id(page, url: str, pattern: str) -> str | None:
     page.goto(url)
-    hrefs = page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)")
-    return next((href for href in hrefs if re.search(pattern, href)), None)
+    targets = page.eval_on_selector_all("a[href], form[action]", "els => els.map(e => e.href || e.action)")
+    return next((m.group(1) for m in (re.search(pattern, t) for t in targets) if m), None)
 
 
 if __name__ == "__main__":
