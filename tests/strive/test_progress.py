@@ -10,6 +10,7 @@ from integrations.models import Backfill, Connection, SyncCursor
 from integrations.services.backfills import backfill_progress
 from strive import selectors
 from strive.models import ScannedUser
+from tests.actblue.conftest import connect
 
 pytestmark = pytest.mark.django_db
 
@@ -73,3 +74,11 @@ def test_a_backfill_being_planned_says_planning_not_zero_of_zero(cast):
     running = backfill_progress(Backfill.objects.create(connection=conn, status="running", planned=2323, succeeded=1200,
                                                         planned_at=timezone.now() - timedelta(seconds=60)))
     assert running["headline"] == "1,200 of 2,323 sent (51%)." and running["eta_text"].startswith("About ")
+
+
+def test_the_contributions_overview_does_not_say_not_sent_while_a_backfill_runs(cast):
+    connection = connect(cast.entity_a)
+    Backfill.objects.create(connection=connection, status="running", planned=10, succeeded=2)
+    page = cast.client_for(cast.alice).get(reverse("actblue:detail", kwargs={"entity_slug": cast.entity_a.slug}))
+    text = page.content.decode()
+    assert "Being sent: see" in text and "Not sent yet." not in text and "2 of 10 sent (20%)." in text
