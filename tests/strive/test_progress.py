@@ -82,3 +82,13 @@ def test_the_contributions_overview_does_not_say_not_sent_while_a_backfill_runs(
     page = cast.client_for(cast.alice).get(reverse("actblue:detail", kwargs={"entity_slug": cast.entity_a.slug}))
     text = page.content.decode()
     assert "Being sent: see" in text and "Not sent yet." not in text and "2 of 10 sent (20%)." in text
+
+
+def test_reconnecting_a_halted_sync_says_it_resumes_not_to_activate_it(cast, connection, sandbox):
+    Connection.objects.filter(pk=connection.pk).update(
+        config={**connection.config, "sync_accounts": True}, status=Connection.Status.ERROR, halted=True)
+    page = cast.client_for(cast.alice).post(
+        reverse("strive:connect", kwargs={"entity_slug": cast.entity_a.slug}),
+        {"host": sandbox.host, "username": sandbox.username, "password": sandbox.password}, follow=True)
+    text = page.content.decode()
+    assert "Sync Accounts is still on" in text and "then activate the integration" not in text
