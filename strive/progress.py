@@ -19,7 +19,7 @@ class SyncCounts:
     by_status: dict[str, int] = field(default_factory=dict)  # ScannedUser rows per status.
     started: bool = False  # Sync Accounts was turned on at least once.
     done: bool = False  # The first full pass over the users finished.
-    active: bool = True  # Sync Accounts is on now.
+    paused: str = ""  # Why nothing is read now ("Sync Accounts is off"), or "" while the sync may run.
     reading_users: bool = False  # The users step has begun.
     elapsed: float = 0.0  # Seconds since the initial sync started.
 
@@ -48,8 +48,8 @@ def sync_progress_words(counts: SyncCounts, *, per_minute: int) -> dict:
     in_users = counts.reading_users or processed > 0
     step = _users_step(counts, total) if in_users else _phones_step(counts, total)
     result.update(step)
-    if not counts.active:
-        result.update(status_label="Paused", headline=result["headline"] + ". Paused while Sync Accounts is off.")
+    if counts.paused:
+        result.update(status_label="Paused", headline=f"{result['headline'].rstrip('…')}. Paused: {counts.paused}.")
         return result
     # Left: the rest of the current step, plus the whole users step while phones are still read.
     remaining = (total - processed) if in_users else max(0, total - counts.seen) + total

@@ -97,10 +97,20 @@ def sync_progress(*, connection) -> dict:
     started = state.get("initial_started_at")
     counts = progress.SyncCounts(
         total=int(state.get("total") or 0), by_status={str(k): n for k, n in by_status.items()},
-        started=bool(started), done=bool(state.get("initial_done")), active=sync_settings(connection).active,
+        started=bool(started), done=bool(state.get("initial_done")), paused=_paused(connection),
         reading_users=_users_step_started(users, phones),
         elapsed=(timezone.now() - datetime.fromisoformat(started)).total_seconds() if started else 0.0)
     return progress.sync_progress_words(counts, per_minute=planned_per_minute(connection.budget_per_minute))
+
+
+def _paused(connection) -> str:
+    if not sync_settings(connection).active:
+        return "Sync Accounts is off"
+    if connection.halted:
+        return "ActionKit refused the credentials; reconnect to continue"
+    if connection.entity.paused:
+        return "your organization is paused"
+    return ""
 
 
 def initial_sync_done(*, connection) -> bool:

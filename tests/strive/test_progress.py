@@ -92,3 +92,13 @@ def test_reconnecting_a_halted_sync_says_it_resumes_not_to_activate_it(cast, con
         {"host": sandbox.host, "username": sandbox.username, "password": sandbox.password}, follow=True)
     text = page.content.decode()
     assert "Sync Accounts is still on" in text and "then activate the integration" not in text
+
+
+def test_a_halted_sync_says_it_is_paused_and_why_without_a_time_left(connection):
+    _syncing(connection)
+    Connection.objects.filter(pk=connection.pk).update(halted=True, status=Connection.Status.ERROR)
+    connection.refresh_from_db()
+    progress = selectors.sync_progress(connection=connection)
+    assert progress["status_label"] == "Paused" and progress["eta_text"] == ""
+    assert progress["headline"] == ("Step 1 of 2 · Asking ActionKit for its phone numbers. Paused: ActionKit refused "
+                                    "the credentials; reconnect to continue.")

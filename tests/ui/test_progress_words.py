@@ -78,9 +78,9 @@ def test_a_finished_sync_shows_no_time_left():
 
 
 def test_a_sync_turned_off_midway_says_paused_without_an_estimate():
-    progress = _words(active=False, by_status={"synced": 500}, reading_users=True)
+    progress = _words(paused="Sync Accounts is off", by_status={"synced": 500}, reading_users=True)
     assert progress["status_label"] == "Paused" and progress["eta_text"] == ""
-    assert progress["headline"].endswith("500 of 2,323. Paused while Sync Accounts is off.")
+    assert progress["headline"].endswith("500 of 2,323. Paused: Sync Accounts is off.")
 
 
 def test_a_sync_never_started_asks_for_sync_accounts():
