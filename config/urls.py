@@ -1,9 +1,13 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from integrations import ops_views, views_team
 from integrations import views as hub_views
+
+# The admin's own login form would skip allauth: its rate limits and the second factor (TOTP). Send it to ours.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", hub_views.home, name="home"),

@@ -4,6 +4,10 @@ Each ``audit_record(action=...)`` in the codebase has a label here; tests/integr
 code for action names, so a new action without a label fails there. Unknown keys fall back to readable words.
 """
 
+import re
+
+from integrations import registry
+
 ACTION_LABELS = {
     "actblue.csv_imported": "Imported an ActBlue CSV export",
     "actblue.identity_changed": "Changed the ActBlue entity ID",
@@ -77,9 +81,30 @@ FIELD_LABELS = {
 # Yes/no settings read better in the words their form uses.
 BOOLEAN_WORDS = {"notify_managed": ("Send", "Don't send"), "enabled": ("On", "Off"), "sync_accounts": ("On", "Off")}
 
+# "page Spring rally" -> Page “Spring rally”: the prefixes services put before a name in `target`.
+TARGET_PREFIXES = {"page": "Page", "group": "Group", "usergroup": "User group", "backfill": "Backfill",
+                   "connection": "Connection"}
+_OUTBOX_KEY = re.compile(r"^[a-z_]+:(?P<event>[a-z_]+):(?P<ref>[^:]+)")  # app:event:id[:...], as delivery keys are.
+
 
 def action_label(action: str) -> str:
     return ACTION_LABELS.get(action) or action.rsplit(".", 1)[-1].replace("_", " ").capitalize()
+
+
+def target_label(target: str) -> str:
+    """What an event acted on, in words: a kind's title, not ``strive_actionkit``; ``Member 12``, not an outbox key."""
+    target = str(target or "")
+    try:
+        return registry.get_kind(target).title
+    except LookupError:
+        pass
+    prefix, _, name = target.partition(" ")
+    if prefix in TARGET_PREFIXES and name:
+        return f"{TARGET_PREFIXES[prefix]} #{name}" if name.isdigit() else f"{TARGET_PREFIXES[prefix]} “{name}”"
+    key = _OUTBOX_KEY.match(target)
+    if key:
+        return f"{key['event'].replace('_', ' ').capitalize()} {key['ref']}"
+    return target
 
 
 def field_label(key: str) -> str:

@@ -99,6 +99,17 @@ def response_sentence(delivery) -> str:
         return f"{reason} Trying again at {when} UTC." if when else reason
     if status == "cancelled":
         return "Cancelled; it will not be sent."
+    # Pending or sending again (a resend, a retry, a halted connection): what ActionKit said belongs to the try before.
+    previous = _previous_try(attempt, detail, delivery.remote_ref)
     if status == "sending":
-        return "Sending now."
-    return plain_reason(detail) or "Waiting to be sent."
+        return f"Sending again now. Previous try: {previous}" if previous else "Sending now."
+    return f"Waiting to be sent again. Previous try: {previous}" if previous else "Waiting to be sent."
+
+
+def _previous_try(attempt, detail: str, remote_ref: str) -> str:
+    """The last finished try of a row that is queued again, in words; empty when it was never tried."""
+    if not detail and attempt is None:
+        return ""
+    if getattr(attempt, "outcome", "") == "success":
+        return f"ActionKit recorded it{_recorded_as(detail, remote_ref)}."
+    return plain_reason(detail)

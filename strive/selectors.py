@@ -8,11 +8,14 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from actionkit import errors, factory
+from actionkit.factory import planned_per_minute
 from integrations.ids import id_from_text
 from integrations.models import Delivery, SyncCursor
+from strive import progress
 from strive.kind import KIND
 from strive.models import Group, Member, MemberLink, ScannedUser
 from strive.phones import phone_to_e164
+from strive.services.config import sync_settings
 from strive.services.pushes import EVENT_CREATE, EVENT_UPDATE
 
 USER_SORTS = {"id": "ak_user_id", "email": "email", "name": "last_name", "phone": "phone", "status": "status",
@@ -129,33 +132,40 @@ def scanned_user_search(*, connection, q: str = "", status: str = "", sort: str 
 
 
 def sync_progress(*, connection) -> dict:
-    """Synced user records / total user records, with an ETA while the initial sync runs."""
+    """The initial sync's card: which step runs, its count of the total, and the time left at the ActionKit budget."""
     cursors = {c.stream: c for c in SyncCursor.objects.filter(connection=connection, stream__in=["users", "phones"])}
-    progress = _progress(connection, cursors["users"].state if "users" in cursors else {})
-    phones = cursors.get("phones")
-    if not progress["done"] and not progress["processed"] and phones and phones.state.get("run_phones"):
-        # The first pass reads phone numbers (users are matched by phone), so show that it is moving.
-        progress["status_label"] = f"Reading phone numbers ({phones.state['run_phones']:,} so far)"
-    return progress
-
-
-def _progress(connection, state: dict) -> dict:
+    users, phones = cursors.get("users"), cursors.get("phones")
+    state = users.state if users else {}
     by_status = dict(ScannedUser.objects.filter(connection=connection).values_list("status").annotate(n=Count("id")))
-    processed = sum(n for status, n in by_status.items() if status != ScannedUser.Status.PENDING)
-    synced = by_status.get(ScannedUser.Status.SYNCED, 0)
-    total = max(int(state.get("total") or 0), processed)
-    done = bool(state.get("initial_done"))
-    eta = None
     started = state.get("initial_started_at")
-    if not done and started and processed:
-        elapsed = (timezone.now() - datetime.fromisoformat(started)).total_seconds()
-        rate = processed / elapsed if elapsed > 0 else 0
-        eta = int((total - processed) / rate) if rate else None
-    percent = 100 if done else (int(processed * 100 / total) if total else 0)
-    label = "Initial sync finished" if done else ("Initial sync running" if state.get("initial_started_at") else "Not started")
-    return {"percent": percent, "sent": synced, "synced": synced, "processed": processed, "total": total,
-            "skipped": by_status.get(ScannedUser.Status.SKIPPED, 0), "errors": by_status.get(ScannedUser.Status.ERROR, 0),
-            "eta_seconds": eta, "done": done, "status_label": label}
+    counts = progress.SyncCounts(
+        total=int(state.get("total") or 0), by_status={str(k): n for k, n in by_status.items()},
+        started=bool(started), done=bool(state.get("initial_done")), paused=_paused(connection),
+        reading_users=_users_step_started(users, phones),
+        elapsed=(timezone.now() - datetime.fromisoformat(started)).total_seconds() if started else 0.0)
+    return progress.sync_progress_words(counts, per_minute=planned_per_minute(connection.budget_per_minute))
+
+
+def _paused(connection) -> str:
+    if not sync_settings(connection).active:
+        return "Sync Accounts is off"
+    if connection.halted:
+        return "ActionKit refused the credentials; reconnect to continue"
+    if connection.entity.paused:
+        return "your organization is paused"
+    return ""
+
+
+def initial_sync_done(*, connection) -> bool:
+    users = SyncCursor.objects.filter(connection=connection, stream="users").only("state").first()
+    return bool(users and users.state.get("initial_done"))
+
+
+def _users_step_started(users: SyncCursor | None, phones: SyncCursor | None) -> bool:
+    """Each run reads phones, then users: the users step has begun once the users stream started after the phones."""
+    if users is None or users.last_run_started_at is None:
+        return False
+    return phones is None or phones.last_run_started_at is None or users.last_run_started_at >= phones.last_run_started_at
 
 
 def allowed_userfields(*, connection) -> list[str]:

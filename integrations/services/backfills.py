@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from integrations import registry
 from integrations.models import Backfill, Connection, Delivery
+from integrations.progress_words import count_of, eta_seconds, eta_words, percent_of
 from integrations.services.audit import audit_record
 from integrations.services.deliveries import connection_is_sendable, delivery_send_one
 from integrations.tasks import backfill_plan as backfill_plan_task
@@ -134,13 +135,27 @@ def backfills_sweep() -> int:
 
 
 def backfill_progress(backfill: Backfill) -> dict:
-    """Sent / total with an ETA at the connection's rate limit: remaining ÷ records per minute."""
+    """Sent / total with the time left at the connection's rate limit (integrations.progress_words).
+
+    While planning, the total is not known: the card says "Planning…" rather than "0 of 0 sent".
+    """
     done = backfill.succeeded + backfill.failed
     total = backfill.planned
-    remaining = max(0, total - done)
-    per_minute = backfill.connection.budget_per_minute
-    eta_seconds = int(remaining / per_minute * 60) if per_minute and backfill.status != Backfill.Status.DONE else 0
-    percent = 100 if backfill.status == Backfill.Status.DONE else (int(done * 100 / total) if total else 0)
-    return {"id": backfill.pk, "status": backfill.status, "status_label": backfill.get_status_display(),
+    status, finished = backfill.status, backfill.status in (Backfill.Status.DONE, Backfill.Status.CANCELLED)
+    percent = 100 if status == Backfill.Status.DONE else percent_of(done, total)
+    eta = None
+    if status == Backfill.Status.RUNNING:
+        since = backfill.planned_at or backfill.created_at
+        eta = eta_seconds(remaining=max(0, total - done), per_minute=backfill.connection.budget_per_minute, done=done,
+                          elapsed=(timezone.now() - since).total_seconds())
+    if status == Backfill.Status.PLANNING:
+        headline = f"Planning: {total:,} found to send so far…" if total else "Planning…"
+    elif not total:
+        headline = "Nothing to send."
+    else:
+        failed = f", {backfill.failed:,} failed" if backfill.failed else ""
+        headline = f"{count_of(backfill.succeeded, total)} sent{failed} ({percent}%)."
+    return {"id": backfill.pk, "status": status, "status_label": backfill.get_status_display(),
             "sent": backfill.succeeded, "failed": backfill.failed, "total": total, "percent": percent,
-            "eta_seconds": eta_seconds, "planning": backfill.status == Backfill.Status.PLANNING}
+            "eta_seconds": eta or 0, "eta_text": "" if finished else eta_words(eta), "headline": headline,
+            "planning": status == Backfill.Status.PLANNING}

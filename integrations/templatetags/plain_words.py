@@ -36,5 +36,10 @@ def action_label(action: str) -> str:
 
 
 @register.filter
+def target_label(target) -> str:
+    return audit_words.target_label(target)
+
+
+@register.filter
 def change_lines(changes) -> list[tuple[str, str]]:
     return audit_words.change_lines(changes if isinstance(changes, dict) else {})

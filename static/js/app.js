@@ -1,24 +1,18 @@
 // Live progress: any element with data-progress-url is refreshed from that JSON endpoint every 2 seconds.
-// The JSON may carry percent, sent, total, eta_seconds, status_label and done; elements inside with
-// data-field="<name>" show the value, and a .progress > span shows the percent.
+// The server words everything (percent, headline, detail, eta_text, status_label, done ...); elements inside with
+// data-field="<name>" show the value, a .progress > span shows the percent, and data-shown-if="<name>" is hidden
+// while that value is empty.
 (function () {
-  function formatEta(seconds) {
-    if (seconds === null || seconds === undefined) return "—";
-    if (seconds <= 0) return "less than a minute";
-    var h = Math.floor(seconds / 3600), m = Math.ceil((seconds % 3600) / 60);
-    if (m === 60) { h += 1; m = 0; }
-    return (h ? h + " h " : "") + (m ? m + " min" : "");
-  }
   function render(el, data) {
     el.querySelectorAll("[data-field]").forEach(function (field) {
-      var name = field.getAttribute("data-field"), value = data[name];
-      if (name === "eta_seconds") value = formatEta(value);
+      var value = data[field.getAttribute("data-field")];
       if (value !== undefined && value !== null) field.textContent = (typeof value === "number") ? value.toLocaleString() : value;
     });
     var bar = el.querySelector(".progress > span");
     if (bar && data.percent !== undefined) { bar.style.width = data.percent + "%"; bar.parentNode.setAttribute("aria-valuenow", data.percent); }
     el.querySelectorAll("[data-show-when-done]").forEach(function (node) { node.hidden = !data.done; });
     el.querySelectorAll("[data-hide-when-done]").forEach(function (node) { node.hidden = !!data.done; });
+    el.querySelectorAll("[data-shown-if]").forEach(function (node) { node.hidden = !data[node.getAttribute("data-shown-if")]; });
   }
   function poll(el) {
     fetch(el.getAttribute("data-progress-url"), { credentials: "same-origin", headers: { "Accept": "application/json" } })

@@ -5,7 +5,7 @@ from actionkit.verify import ConnectError, credentials_verify
 from integrations.decorators import entity_view
 from strive.forms import ConnectForm
 from strive.services.activation import strive_connect
-from strive.services.config import connection_for_entity
+from strive.services.config import connection_for_entity, sync_settings
 
 
 @entity_view()
@@ -20,8 +20,12 @@ def connect(request, entity):
         except ConnectError as exc:
             form.add_error(exc.field, exc.message)
         else:
-            strive_connect(entity=entity, host=host, username=data["username"].strip(),
-                           password=data["password"], actor=request.user)
+            connection = strive_connect(entity=entity, host=host, username=data["username"].strip(),
+                                        password=data["password"], actor=request.user)
+            if sync_settings(connection).active:  # Reconnected after a halt: Sync Accounts stayed on.
+                messages.success(request, "Reconnected to ActionKit. Sync Accounts is still on: syncing resumes where it "
+                                          "stopped at the next poll, within 10 minutes.")
+                return redirect("strive:detail", entity_slug=entity.slug)
             messages.success(request, "Connected to ActionKit. Review the field sync options, then activate the "
                                       "integration in Settings.")
             return redirect("strive:fields", entity_slug=entity.slug)

@@ -38,6 +38,7 @@ def settings_tab(request, entity, connection):
 @connection_required(kind=KIND, active=False)
 def sync_toggle(request, entity, connection):
     if request.POST.get("sync_accounts") == "on":
+        finished_before = selectors.initial_sync_done(connection=connection)
         try:
             activation.sync_activate(connection=connection, actor=request.user)
         except activation.ActivationError as exc:
@@ -49,13 +50,21 @@ def sync_toggle(request, entity, connection):
         except errors.ActionKitError as exc:
             messages.error(request, f"Could not activate: {exc.message} Nothing changed; try again.")
             return redirect("strive:settings", entity_slug=entity.slug)
-        if selectors.sync_progress(connection=connection)["done"]:  # Turned on again after a finished first sync.
-            messages.success(request, "Sync Accounts is on again. The initial sync finished earlier; changes made "
-                                      "while it was off are fetched now, then every 10 minutes.")
-        else:
-            messages.success(request, "Sync Accounts is on. The initial sync of your ActionKit users has started; "
-                                      "ActionKit allows 1000 records per minute, so a large list takes a while.")
+        messages.success(request, _activated_message(finished_before=finished_before,
+                                                     finished_now=selectors.initial_sync_done(connection=connection)))
     else:
         activation.sync_deactivate(connection=connection, actor=request.user)
         # No flash message: the page's banner already says it is off, the credentials are gone and the data stays.
     return redirect("strive:settings", entity_slug=entity.slug)
+
+
+def _activated_message(*, finished_before: bool, finished_now: bool) -> str:
+    """Agrees with the progress card below it: a sync that already finished (earlier, or at once for a short list)
+    is not said to have started."""
+    if finished_before:
+        return ("Sync Accounts is on again. The initial sync finished earlier; changes made while it was off are "
+                "fetched now, then every 10 minutes.")
+    if finished_now:
+        return "Sync Accounts is on, and the initial sync of your ActionKit users has already finished."
+    return ("Sync Accounts is on. The initial sync of your ActionKit users has started; its progress shows below, "
+            "and a large list takes a while.")

@@ -20,6 +20,6 @@ def users_tab(request, entity, connection):
     page = Paginator(rows.select_related("member"), PAGE_SIZE).get_page(request.GET.get("page"))
     context = detail_context(request, entity, active_tab="users", connection=connection)
     context.update(page=page, q=q, status=status, sort=sort, statuses=ScannedUser.Status.choices[1:],
-                   columns=[("id", "AK user"), ("email", "Email"), ("name", "Name"), ("phone", "Phone"),
+                   columns=[("id", "ActionKit user"), ("email", "Email"), ("name", "Name"), ("phone", "Phone"),
                             ("status", "Sync status"), ("scanned", "Scanned")])
     return render(request, "strive/users.html", context)

@@ -1,6 +1,7 @@
 """Brute-force protection on the login form (django-axes), including the admin's login.
 
-/login/ is allauth's form, whose field is `login` (a username or an email); the admin's form calls it `username`.
+/login/ is allauth's form, whose field is `login` (a username or an email). The admin's login sends people there
+(config/urls.py, secure_admin_login), so the same lockout covers it.
 """
 
 import pytest
@@ -10,7 +11,7 @@ from django.core.cache import cache
 from django.test import Client
 
 PASSWORD = "the-Right-password-42"
-FIELD = {"/login/": "login", "/admin/login/": "username"}
+FIELD = {"/login/": "login"}
 
 
 @pytest.fixture
@@ -34,7 +35,7 @@ def _post(client, url, username, password):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("login_url", ["/login/", "/admin/login/"])
+@pytest.mark.parametrize("login_url", ["/login/"])
 def test_login_locks_out_after_repeated_failures(axes_on, login_url):
     user = _victim(is_staff=True)
     client = Client(REMOTE_ADDR="203.0.113.7")
@@ -44,6 +45,15 @@ def test_login_locks_out_after_repeated_failures(axes_on, login_url):
     assert _post(client, login_url, user.username, "guess").status_code == 429  # Locked now.
     locked = _post(client, login_url, user.username, PASSWORD)
     assert locked.status_code == 429, "the right password must not work while the account+IP is locked"
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_the_admin_login_checks_no_password_of_its_own(axes_on):
+    user = _victim(is_staff=True)
+    client = Client(REMOTE_ADDR="203.0.113.7")
+    response = client.post("/admin/login/", {"username": user.username, "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"].startswith("/login/?next=")
     assert "_auth_user_id" not in client.session
 
 

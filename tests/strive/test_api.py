@@ -71,6 +71,16 @@ def test_groups_api(api, cast):
     assert api.get("/api/v1/groups/").json()["results"][0]["member_count"] == 1
 
 
+@pytest.mark.parametrize("kind, source", [(Group.Kind.PAGE, "ActionKit page"), (Group.Kind.USERGROUP, "ActionKit user group")])
+def test_adding_a_member_by_hand_to_a_group_the_sync_owns_is_refused(api, cast, kind, source):
+    owned = Group.objects.create(entity=cast.entity_a, name="Spring rally", kind=kind)
+    member = api.post("/api/v1/members/", {"phone": "202-555-0101"}, format="json").json()
+    refused = api.post(f"/api/v1/groups/{owned.pk}/members/", {"member_id": member["id"]}, format="json")
+    assert refused.status_code == 400, refused.content
+    assert f"filled by the sync from its {source}" in str(refused.json()["errors"]["group"])
+    assert not owned.memberships.exists()
+
+
 def test_schema_documents_the_members_api(api):
     from django.test import Client
 

@@ -45,7 +45,7 @@ def test_it_shows_kind_size_and_why_the_primary_group_is_protected(cast):
     _group_with(cast.entity_a, "Phone bankers", members=3)
     page = cast.client_for(cast.bob).get(_url(cast)).content.decode()
     assert page.count('class="badge"') == 2 and "Primary" in page and "Manual" in page
-    assert '<td class="num">2</td>' in page and '<td class="num">3</td>' in page
+    assert '<td data-label="Members" class="num">2</td>' in page and '<td data-label="Members" class="num">3</td>' in page
     assert "managed by the active ActionKit integration" in page and "Not protected" in page
 
 

@@ -33,4 +33,4 @@ def test_group_sizes_are_written_with_thousands_separators(cast):
     members = Member.objects.bulk_create(Member(entity=cast.entity_a, phone=f"+1202555{n:04d}") for n in range(1200))
     group.memberships.bulk_create(group.memberships.model(group=group, member=m) for m in members)
     page = cast.client_for(cast.alice).get(url("strive:groups", cast)).content.decode()
-    assert '<td class="num">1,200</td>' in page
+    assert '<td data-label="Members" class="num">1,200</td>' in page

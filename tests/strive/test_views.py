@@ -83,7 +83,7 @@ def test_settings_activation_progress_and_users_tab(cast, connection, sandbox):
     overview = client.get(url("strive:detail", cast)).content.decode()
     assert "Sync progress" in overview and "Recent pushes to ActionKit" in overview
     settings_page = client.get(url("strive:settings", cast)).content.decode()
-    assert "synced user records" in settings_page and "Turn Sync Accounts off" in settings_page
+    assert "Initial sync finished" in settings_page and "Turn Sync Accounts off" in settings_page
 
     users = client.get(url("strive:users", cast)).content.decode()
     assert "ann@example.org" in users and "bo@example.org" in users and "No valid phone number" in users

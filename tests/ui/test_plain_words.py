@@ -48,6 +48,41 @@ def test_it_says_what_actionkit_did_with_a_delivery():
     assert response_sentence(waiting) == "ActionKit did not answer in time. Trying again at 14:02 UTC."
 
 
+def test_a_row_sent_again_labels_what_actionkit_said_as_the_previous_try():
+    resent = _delivery("pending", '{"kind": "contribution", "orders": ["/rest/v1/order/42/"]}')
+    resent.latest_attempt.outcome = "success"
+    assert response_sentence(resent) == "Waiting to be sent again. Previous try: ActionKit recorded it (order 42)."
+    resent.status = "sending"
+    assert response_sentence(resent).startswith("Sending again now. Previous try: ActionKit recorded it")
+    fresh = SimpleNamespace(status="pending", latest_attempt=None, last_error="", remote_ref="", next_attempt_at=None)
+    assert response_sentence(fresh) == "Waiting to be sent."
+
+
+@pytest.mark.django_db
+def test_a_resent_row_shows_no_old_http_code_beside_pending(cast):
+    connection = connect(cast.entity_a)
+    row = Delivery.objects.create(connection=connection, key="actblue:contribution:9", event_type="contribution",
+                                  status=Delivery.Status.PENDING, attempts=1, last_status_code=201)
+    DeliveryAttempt.objects.create(delivery=row, outcome="success", status_code=201,
+                                   detail='{"kind": "contribution", "orders": ["/rest/v1/order/9/"]}')
+    page = cast.client_for(cast.alice).get(reverse("actblue:detail", kwargs={"entity_slug": cast.entity_a.slug}))
+    cell = re.search(r'data-label="Outcome">(.*?)</td>', page.content.decode(), re.S).group(1)
+    assert "Pending" in cell and "HTTP 201" not in cell
+    assert "Previous try: ActionKit recorded it (order 9)." in page.content.decode()
+    assert "Show ActionKit's previous response" in page.content.decode()
+
+
+TARGETS = [("strive_actionkit", "ActionKit member sync"), ("page spring_rally", "Page “spring_rally”"),
+           ("usergroup Volunteers", "User group “Volunteers”"), ("backfill 3", "Backfill #3"),
+           ("strive:member:12:0f3a", "Member 12"), ("actblue:contribution:500", "Contribution 500"),
+           ("+12025550101", "+12025550101"), ("", "")]
+
+
+@pytest.mark.parametrize("given, expected", TARGETS, ids=[g or "empty" for g, _ in TARGETS])
+def test_it_words_what_an_event_acted_on(given, expected):
+    assert audit_words.target_label(given) == expected
+
+
 def test_every_audit_action_in_the_code_has_a_label():
     pattern = re.compile(r'action="([a-z_.]+)"')
     found = set()
@@ -99,3 +134,4 @@ def test_the_activity_page_uses_words_not_codes(cast):
     assert "Added a member" in page and "member.created" not in page
     assert "Notify for All Managed Pages</strong>: Don&#x27;t send → Send" in page
     assert "notify_managed" not in page and "False" not in page
+    assert f"<td>{ACTBLUE}</td>" not in page and ACTBLUE not in page
