@@ -77,6 +77,7 @@ def django_setup() -> None:
 
 
 def start_worker(env: dict, *, queues: str = "deliveries", concurrency: int = 2) -> subprocess.Popen:
+    Path(env["VAR_DIR"]).mkdir(parents=True, exist_ok=True)
     log = open(Path(env["VAR_DIR"]) / "worker.log", "ab")  # noqa: SIM115 - lives as long as the worker.
     proc = subprocess.Popen([sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queues, "--concurrency",
                              str(concurrency), "--loglevel", "WARNING", "--without-gossip", "--without-mingle",

@@ -272,3 +272,12 @@ def test_cycles_are_found_through_function_level_imports():
     imports = scan_source("app.services.a", "from app.services.b import x\n", FAKE) + scan_source(
         "app.services.b", "def f():\n    from app.services.a import y\n", FAKE)
     assert cycles(imports) == [["app.services.a", "app.services.b"]]
+
+
+def test_every_setting_is_read_plainly():
+    """Every setting is declared in config/settings.py with its default, so nothing reads one through getattr."""
+    files = [*MODULES.values(), *sorted((ROOT / "tests").rglob("*.py"))]
+    found = [f"{path.relative_to(ROOT)}:{node.lineno}" for path in files for node in ast.walk(ast.parse(path.read_text()))
+             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "getattr" and node.args
+             and getattr(node.args[0], "id", None) == "settings"]
+    assert not found, "Declare the setting in config/settings.py and read settings.NAME:\n" + "\n".join(found)
