@@ -1,4 +1,4 @@
-"""FakeActionKitClient: layer 2 of STYLE §4, the ActBlue side. Same public methods the app uses, an in-memory
+"""FakeActionKitClient: the service-test double of the ActionKit client, the ActBlue side. Same public methods the app uses, an in-memory
 store of notifications by (account, lineitemId, kind), a `calls` list and `fail_next_with` for one-off errors."""
 
 from actionkit import errors

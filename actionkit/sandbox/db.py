@@ -142,7 +142,7 @@ def init(path: str) -> None:
 
 
 def ensure_defaults(conn: sqlite3.Connection) -> None:
-    """The demo staff login and the user fields the ActBlue integration requires (reference §12)."""
+    """The demo staff login and the user fields ActionKit's ActBlue webhook requires (employer, occupation, express_lane)."""
     ts = now()
     conn.execute("INSERT OR IGNORE INTO staff (username, password) VALUES (?, ?)", (DEMO_USERNAME, DEMO_PASSWORD))
     conn.executemany(
