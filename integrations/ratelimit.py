@@ -172,12 +172,8 @@ class LocalBackend:
             conn = self._local.conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("BEGIN IMMEDIATE")
-        try:
+        with conn:  # COMMIT on the way out, ROLLBACK on any exception.
             yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
 
     def reserve(self, key: str, cost: int, limit: int, window: float, max_wait: float) -> tuple[bool, float, float]:
         with self._tx() as conn:

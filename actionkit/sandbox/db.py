@@ -126,12 +126,8 @@ def write(conn: sqlite3.Connection):
     """One short write transaction at a time in this process; BEGIN IMMEDIATE guards against other processes."""
     with _write_lock:
         conn.execute("BEGIN IMMEDIATE")
-        try:
+        with conn:  # COMMIT on the way out, ROLLBACK on any exception.
             yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
 
 
 def init(path: str) -> None:
