@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlparse
@@ -111,3 +112,21 @@ def queue_purge(name: str) -> None:
             conn.default_channel.queue_purge(name)
     except Exception:
         pass
+
+
+def in_threads(threads: int, run) -> list[tuple[float, int]]:
+    """Run `run(index)` in `threads` threads at once; each returns its (latency, status) pairs, joined here."""
+    results: list[tuple[float, int]] = []
+    lock = threading.Lock()
+
+    def collect(index: int) -> None:
+        own = run(index)
+        with lock:
+            results.extend(own)
+
+    workers = [threading.Thread(target=collect, args=(i,)) for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return results
