@@ -19,7 +19,9 @@ $(STAMP): $(PY) pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
 	@touch $(STAMP)
 
+# Settings create no folder, so every target (all depend on this one) finds VAR_DIR made for SQLite and beat.
 install: $(STAMP)
+	@mkdir -p $(VAR_DIR)
 
 migrate: install
 	$(PY) manage.py migrate --noinput

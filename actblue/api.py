@@ -4,7 +4,7 @@ Idempotent (lineitemId, orderNumber + cancelledAt, within the key's entity); a b
 naming each field and nothing is saved; a body that contradicts the entity's own ledger gets a 409.
 """
 
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -68,31 +68,25 @@ def _schema(kind: str, serializer, summary: str):
                          examples=[OpenApiExample("ActBlue notification", value=SAMPLE, request_only=True)])
 
 
+@extend_schema_view(post=_schema("contributions", s.ContributionNotificationSerializer,
+                                 "Record a contribution notification"))
 class ContributionView(_NotificationView):
     serializer_class, kind = s.ContributionNotificationSerializer, "contribution"
 
-    @_schema("contributions", s.ContributionNotificationSerializer, "Record a contribution notification")
-    def post(self, request):
-        return super().post(request)
 
-
+@extend_schema_view(post=_schema("refunds", s.RefundNotificationSerializer,
+                                 "Record a refund (refundedAt on a line item or contribution)"))
 class RefundView(_NotificationView):
     serializer_class, kind = s.RefundNotificationSerializer, "refund"
 
-    @_schema("refunds", s.RefundNotificationSerializer, "Record a refund (refundedAt on a line item or contribution)")
-    def post(self, request):
-        return super().post(request)
 
-
+@extend_schema_view(post=_schema("cancellations", s.CancellationNotificationSerializer,
+                                 "Record a recurring cancellation (cancelledAt)"))
 class CancellationView(_NotificationView):
     serializer_class, kind = s.CancellationNotificationSerializer, "cancellation"
 
-    @_schema("cancellations", s.CancellationNotificationSerializer, "Record a recurring cancellation (cancelledAt)")
-    def post(self, request):
-        return super().post(request)
 
-
+@extend_schema_view(post=_schema("notifications", s.NotificationSerializer,
+                                 "Record any notification; the body decides its kind"))
 class NotificationView(_NotificationView):
-    @_schema("notifications", s.NotificationSerializer, "Record any notification; the body decides its kind")
-    def post(self, request):
-        return super().post(request)
+    pass

@@ -1,4 +1,4 @@
-"""Pure functions from ledger rows to ActBlue-format notifications (actblue-webhooks.md §3–§6 and §11).
+"""Pure functions from ledger rows to ActBlue-format notifications, shaped as ActBlue's samples in tests/fixtures/actblue/.
 
 No ORM queries, HTTP or clock: every function reads attributes of the objects it is given, so the tables in
 tests/actblue/test_mapping.py can pass simple namespaces. One notification describes one line item, as ActBlue
@@ -89,7 +89,7 @@ def lineitem_to_notification(contribution, item, form) -> dict:
 
 
 def refund_to_notification(contribution, item, form, refund) -> dict:
-    """The refund notification: the line item again, with refundedAt on both places receivers read it (§6)."""
+    """The refund notification: the line item again, with refundedAt on both places receivers read it (the line item and the contribution)."""
     body = lineitem_to_notification(contribution, item, form)
     body["lineitems"][0].update({"refundedAt": iso(refund.refunded_at), "disbursedAt": iso(refund.disbursed_at),
                                  "recoveredAt": iso(refund.recovered_at)})
@@ -98,7 +98,7 @@ def refund_to_notification(contribution, item, form, refund) -> dict:
 
 
 def cancellation_to_notification(contribution, item, form, cancellation) -> dict:
-    """The cancellation notification: the series' latest line item with contribution.cancelledAt set (§6)."""
+    """The cancellation notification: the series' latest line item with contribution.cancelledAt set."""
     body = lineitem_to_notification(contribution, item, form)
     body["contribution"].update({"cancelledAt": iso(cancellation.cancelled_at),
                                  "recurCompleted": cancellation.recur_completed,

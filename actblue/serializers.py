@@ -1,4 +1,5 @@
-"""Validation of ActBlue's webhook JSON (actblue-webhooks.md §3–§6). Every limit matches a column, so a body that
+"""Validation of ActBlue's webhook JSON: donor, contribution, line items, form, and the refund and cancellation
+stamps. Every limit matches a column, so a body that
 passes can always be saved and one that does not gets a 400 naming the field (never a database error)."""
 
 from zoneinfo import ZoneInfo

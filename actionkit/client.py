@@ -1,7 +1,8 @@
 """ActionKitClient: the public methods other code calls. HTTP details live in ``actionkit.http``.
 
-Points the reference marks **unverified** (§17) each live in exactly one method, with a comment saying so,
-so a fix after checking a live instance touches one place.
+Points no public source confirms (**unverified** in docs/actionkit-compatibility.md, whose rows the comments
+name) each live in exactly one method, with a comment saying so, so a fix after checking a live instance touches
+one place.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ ACTION_CORE_FIELDS = frozenset(
 
 
 def ak_timestamp(value: datetime) -> str:
-    """Naive UTC ISO format, the form every ActionKit endpoint accepts (reference §8)."""
+    """Naive UTC ISO format, the form every ActionKit endpoint accepts (some reject an offset)."""
     if value.tzinfo is not None:
         value = value.astimezone(UTC).replace(tzinfo=None)
     return value.strftime("%Y-%m-%dT%H:%M:%S")
@@ -73,7 +74,7 @@ class ActionKitClient(BaseClient):
     # Users -------------------------------------------------------------------------------------------------
 
     def users_updated_since(self, since: datetime | None, *, page_size: int = MAX_PAGE_SIZE) -> Iterator[dict]:
-        # Unverified (§17.3): whether updated_at__gte is filterable on user. Only this method assumes it.
+        # Unverified (compatibility row 7): whether updated_at__gte is filterable on user. Only this method assumes it.
         return self._paginate(API + "user/", _since_params(since), page_size=page_size)
 
     def users_total(self) -> int | None:
@@ -99,7 +100,7 @@ class ActionKitClient(BaseClient):
     def phones_updated_since(self, since: datetime | None, *, page_size: int = MAX_PAGE_SIZE) -> Iterator[dict]:
         """Phone rows in (updated_at, id) order with the owning user's id added as ``user_id``: one request per
         page of phones instead of one request per user."""
-        # Unverified (§17.3): whether updated_at__gte is filterable on phone. Only this method assumes it.
+        # Unverified (compatibility row 7): whether updated_at__gte is filterable on phone. Only this method assumes it.
         for phone in self._paginate(API + "phone/", _since_params(since), page_size=page_size):
             yield {**phone, "user_id": errors.id_from_uri(phone.get("user"))}
 
@@ -113,11 +114,11 @@ class ActionKitClient(BaseClient):
     # Pages and actions ---------------------------------------------------------------------------------------
 
     def pages_updated_since(self, since: datetime | None) -> Iterator[dict]:
-        # Unverified (§17.3): updated_at__gte on the generic page list.
+        # Unverified (compatibility row 7): updated_at__gte on the generic page list.
         return self._paginate(API + "page/", _since_params(since))
 
     def actions_updated_since(self, since: datetime | None, *, page_ids: list[int] | None = None) -> Iterator[dict]:
-        # Unverified (§17.3): updated_at__gte on action, and page__in (tastypie's comma-separated __in lookup).
+        # Unverified (compatibility rows 7, 8): updated_at__gte on action; page__in (tastypie splits __in on commas).
         params = _since_params(since)
         if page_ids:
             params["page__in"] = ",".join(str(int(p)) for p in page_ids)
@@ -161,7 +162,7 @@ class ActionKitClient(BaseClient):
         source: str | None = None,
     ) -> dict:
         """Action processing: find or create the user by email, apply fields, record an action on ``page``."""
-        # Unverified (§17.5): undefined user_* fields on POST /action/ (we define fields before first use).
+        # Unverified: whether POST /action/ accepts undefined user_* fields (we define fields before first use).
         body = {"page": page, "email": email}
         body.update({k: v for k, v in (core or {}).items() if k in ACTION_CORE_FIELDS})
         body.update({f"user_{k}": v for k, v in (user_fields or {}).items()})
@@ -182,12 +183,12 @@ class ActionKitClient(BaseClient):
 
     def usergroups(self) -> Iterator[dict]:
         """Usergroups, each with an integer ``id``: taken from ``resource_uri`` when the object has none, the
-        shape {"name", "resource_uri"} that WeMove's client reads (reference §10)."""
+        shape {"name", "resource_uri"} that WeMove's client reads."""
         for group in self._paginate(API + "usergroup/"):
             yield {**group, "id": group.get("id") or errors.id_from_uri(group.get("resource_uri"))}
 
     def usergroup_member_ids(self, usergroup_id: int) -> Iterator[int]:
-        # Unverified (§17.1): we assume user objects carry "groups" URIs that tastypie lets us filter on.
+        # Unverified (compatibility row 9): we assume user objects carry "groups" URIs that tastypie lets us filter on.
         # tastypie drops a filter on a field the resource lacks and returns every user, so a user counts as a
         # member only when its own "groups" names the group: an unknown filter then yields nobody, not everyone.
         for user in self._paginate(API + "user/", {"groups": int(usergroup_id), "order_by": "id"}):
@@ -195,7 +196,7 @@ class ActionKitClient(BaseClient):
                 yield int(user["id"])
 
     def usergroup_add_user(self, usergroup_id: int, user_id: int) -> None:
-        # Unverified (§17.1): membership written by PATCHing the user's full "groups" list.
+        # Unverified (compatibility row 10): membership written by PATCHing the user's full "groups" list.
         user = self.user_get(user_id)
         groups = _group_uris(user)
         uri = f"{API}usergroup/{int(usergroup_id)}/"

@@ -131,7 +131,7 @@ def scrub(text: str, secrets: Iterable[str] = ()) -> str:
 
 
 def parse_field_errors(body) -> dict[str, list[str]]:
-    """Normalise every AK error shape (reference §5) into ``{field: [messages]}``.
+    """Normalise every AK error shape (it has no single envelope) into ``{field: [messages]}``.
 
     ``{"errors": {...}}`` / ``{"errors": [...]}`` use the wrapped value; ``{"page": "..."}`` is a top-level key
     map; ``{"importpage": {"name": [...]}}`` is keyed by resource and flattened; bare strings go under ``__all__``.

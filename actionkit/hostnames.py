@@ -28,7 +28,7 @@ def configured_insecure_hosts() -> frozenset[str]:
     try:
         from django.conf import settings
 
-        hosts = getattr(settings, "ACTIONKIT_INSECURE_HOSTS", None)
+        hosts = settings.ACTIONKIT_INSECURE_HOSTS
     except Exception:  # ImproperlyConfigured outside Django (sandbox, bench scripts).
         hosts = None
     if hosts is None:

@@ -1,4 +1,4 @@
-"""The one place an ActionKit client error becomes an outbox Outcome (STYLE §3 and §12), for every sender.
+"""The one place an ActionKit client error becomes an outbox Outcome, for every sender (see docs/architecture.md).
 
 Halt: the connection itself is wrong (credentials refused, or a hostname that now points somewhere we must never
 call), so no retry can help until someone reconnects. Retryable: ActionKit is busy or down. Permanent: ActionKit

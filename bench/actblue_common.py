@@ -5,7 +5,6 @@ for the broker and the shared rate limiter (REDIS_URL)."""
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -13,6 +12,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import activity_common
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,20 +23,8 @@ TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def start_sandbox() -> tuple[subprocess.Popen, str]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    db = Path(tempfile.mkdtemp(prefix="ak-bench-")) / "sandbox.sqlite3"
-    proc = subprocess.Popen([sys.executable, "-m", "actionkit.sandbox", "serve", "--port", str(port), "--db", str(db)],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    host = f"127.0.0.1:{port}"
-    for _ in range(400):
-        try:
-            requests.get(f"http://{host}/_sandbox/stats", timeout=1).raise_for_status()
-            return proc, host
-        except requests.RequestException:
-            time.sleep(0.05)
-    raise RuntimeError("sandbox did not start")
+    """The sandbox in a temporary folder, in a process group of its own (stop() ends it with os.killpg)."""
+    return activity_common.start_sandbox(Path(tempfile.mkdtemp(prefix="ak-bench-")), new_session=True)
 
 
 def sandbox(host: str, method: str, path: str, **kw) -> dict:
@@ -77,6 +65,7 @@ def django_setup() -> None:
 
 
 def start_worker(env: dict, *, queues: str = "live,housekeeping", concurrency: int = 2) -> subprocess.Popen:
+    Path(env["VAR_DIR"]).mkdir(parents=True, exist_ok=True)
     log = open(Path(env["VAR_DIR"]) / "worker.log", "ab")  # noqa: SIM115 - lives as long as the worker.
     proc = subprocess.Popen([sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queues, "--concurrency",
                              str(concurrency), "--loglevel", "WARNING", "--without-gossip", "--without-mingle",

@@ -24,7 +24,7 @@ import sys
 import time
 from urllib.parse import urlparse
 
-from activity_common import ROOT, django_setup, free_port, queue_purge, tmpdir, wait_http
+from activity_common import ROOT, django_setup, free_port, in_threads, queue_purge, tmpdir, wait_http
 from machine import describe
 
 PROCESSES = 4
@@ -42,14 +42,10 @@ def _body(n: int) -> str:
 
 
 def _client_proc(args) -> list[tuple[float, int]]:
-    import threading
-
     url, authorization, first_id, threads, seconds, start_at = args
     parsed = urlparse(url)
-    results: list[tuple[float, int]] = []
-    lock = threading.Lock()
 
-    def run(index: int) -> None:
+    def run(index: int) -> list[tuple[float, int]]:
         own, n = [], first_id + index * 1_000_000
         conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=10)
         while time.time() < start_at:
@@ -69,15 +65,9 @@ def _client_proc(args) -> list[tuple[float, int]]:
                 conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=10)
             own.append((time.time() - sent, status))
         conn.close()
-        with lock:
-            results.extend(own)
+        return own
 
-    workers = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    return results
+    return in_threads(threads, run)
 
 
 def load(url: str, authorization: str, *, clients: int, seconds: float, base_id: int) -> dict:

@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlparse
@@ -38,11 +39,15 @@ def wait_http(url: str, timeout: float = 30) -> None:
     raise RuntimeError(f"{url} did not answer")
 
 
-def start_sandbox(tmp: Path) -> tuple[subprocess.Popen, str]:
+def start_sandbox(tmp: Path, *, new_session: bool = False) -> tuple[subprocess.Popen, str]:
+    """The ActionKit sandbox on a free loopback port, its database and log in `tmp`; every benchmark starts it here.
+
+    `new_session` makes it a process group of its own, for callers that stop it with os.killpg."""
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "actionkit.sandbox", "serve", "--host", "127.0.0.1", "--port",
                              str(port), "--db", str(tmp / "sandbox.sqlite3")], cwd=ROOT,
-                            stdout=open(tmp / "sandbox.log", "wb"), stderr=subprocess.STDOUT)  # noqa: SIM115
+                            stdout=open(tmp / "sandbox.log", "wb"), stderr=subprocess.STDOUT,  # noqa: SIM115
+                            start_new_session=new_session)
     host = f"127.0.0.1:{port}"
     wait_http(f"http://{host}/_sandbox/stats")
     return proc, host
@@ -107,3 +112,21 @@ def queue_purge(name: str) -> None:
             conn.default_channel.queue_purge(name)
     except Exception:
         pass
+
+
+def in_threads(threads: int, run) -> list[tuple[float, int]]:
+    """Run `run(index)` in `threads` threads at once; each returns its (latency, status) pairs, joined here."""
+    results: list[tuple[float, int]] = []
+    lock = threading.Lock()
+
+    def collect(index: int) -> None:
+        own = run(index)
+        with lock:
+            results.extend(own)
+
+    workers = [threading.Thread(target=collect, args=(i,)) for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return results

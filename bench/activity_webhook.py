@@ -27,21 +27,17 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse
 
-from activity_common import ROOT, bench_connection, django_setup, free_port, queue_purge, tmpdir, wait_http
+from activity_common import ROOT, bench_connection, django_setup, free_port, in_threads, queue_purge, tmpdir, wait_http
 from machine import describe
 
 PROCESSES = 5  # Client processes; the clients are threads spread over them, so the GIL is not the limit.
 
 
 def _client_proc(args) -> list[tuple[float, int]]:
-    import threading
-
     url, first_id, threads, seconds, rate_per_thread, start_at = args
     parsed = urlparse(url)
-    results: list[tuple[float, int]] = []
-    lock = threading.Lock()
 
-    def run(index: int) -> None:
+    def run(index: int) -> list[tuple[float, int]]:
         own: list[tuple[float, int]] = []
         next_id = first_id + index * 10_000_000
         interval = 1.0 / rate_per_thread if rate_per_thread else 0.0
@@ -70,15 +66,9 @@ def _client_proc(args) -> list[tuple[float, int]]:
             finally:
                 conn.close()
             own.append((time.time() - sent_at, status))
-        with lock:
-            results.extend(own)
+        return own
 
-    workers = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    return results
+    return in_threads(threads, run)
 
 
 def _tree_cpu_seconds(root_pid: int) -> float:

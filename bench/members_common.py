@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -13,29 +11,6 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_sandbox(tmp: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    log = open(tmp / "sandbox.log", "wb")  # noqa: SIM115 - lives as long as the process
-    proc = subprocess.Popen([sys.executable, "-m", "actionkit.sandbox", "serve", "--host", "127.0.0.1", "--port",
-                             str(port), "--db", str(tmp / "sandbox.sqlite3")], cwd=ROOT, stdout=log,
-                            stderr=subprocess.STDOUT)
-    host = f"127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            requests.get(f"http://{host}/_sandbox/stats", timeout=2)
-            return proc, host
-        except requests.RequestException:
-            time.sleep(0.2)
-    raise RuntimeError("the sandbox did not start")
 
 
 def control(host: str, method: str, path: str, **kw) -> dict:

@@ -16,8 +16,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from activity_common import start_sandbox
 from machine import describe
-from members_common import ROOT, activated_connection, control, django_setup, rss_mb, start_sandbox
+from members_common import ROOT, activated_connection, control, django_setup, rss_mb
 
 
 def child(users: int) -> dict:

@@ -14,7 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from members_common import activated_connection, control, django_setup, start_sandbox
+from activity_common import start_sandbox
+from members_common import activated_connection, control, django_setup
 
 BUDGET = 1000  # records per minute
 

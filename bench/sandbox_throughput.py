@@ -13,8 +13,6 @@ import json
 import multiprocessing
 import os
 import platform
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,28 +23,10 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from activity_common import start_sandbox  # noqa: E402
+
 from actionkit.client import ActionKitClient  # noqa: E402
 from actionkit.sandbox import DEMO_PASSWORD, DEMO_USERNAME  # noqa: E402
-
-
-def start_sandbox(db_path: str) -> tuple[subprocess.Popen, str]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "actionkit.sandbox", "serve", "--port", str(port), "--db", db_path],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    host = f"127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            requests.get(f"http://{host}/_sandbox/stats", timeout=1).raise_for_status()
-            return proc, host
-        except requests.RequestException:
-            time.sleep(0.05)
-    raise RuntimeError("sandbox did not start")
 
 
 def notification(n: int) -> dict:
@@ -123,8 +103,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ["ACTIONKIT_INSECURE_HOSTS"] = ""
     with tempfile.TemporaryDirectory() as tmp:
-        db_path = str(Path(tmp) / "bench.sqlite3")
-        proc, host = start_sandbox(db_path)
+        proc, host = start_sandbox(Path(tmp))
         try:
             requests.post(f"http://{host}/_sandbox/seed", json={"users": args.users}, timeout=600).raise_for_status()
             read, read_s = bench_reads(host, args.users)

@@ -7,6 +7,7 @@ Every task is idempotent (the database ledger decides what is due), which is wha
 """
 
 import os
+from pathlib import Path
 
 from celery import Celery
 from kombu import Exchange, Queue
@@ -104,6 +105,16 @@ def beat_schedule() -> dict:
         "strive-poll-all": _periodic("strive.poll_all", poll, Queues.POLLS),
         "strive-activity-poll-all": _periodic("strive_activity.poll_all", poll, Queues.POLLS),
     }
+
+
+@app.on_after_configure.connect
+def _make_broker_folders(sender, source, **kwargs):
+    # kombu's filesystem transport lists and writes its folders but creates only the control one (without parents), so
+    # every process that sends or consumes makes them here, when it first reads the Celery configuration.
+    if (source.broker_url or "").startswith("filesystem"):
+        options = source.broker_transport_options
+        for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
+            Path(options[key]).mkdir(parents=True, exist_ok=True)
 
 
 @app.on_after_finalize.connect

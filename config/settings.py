@@ -17,8 +17,9 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False) if (BASE_DIR / ".env").
 
 ENVIRONMENT = env.str("ENVIRONMENT", default="development")
 PRODUCTION = ENVIRONMENT == "production"
+# Where the embedded default keeps its SQLite files, cache and broker. Settings create nothing: `make` targets,
+# scripts/run.py and tests/conftest.py create this folder, and config/celery.py the broker's folders.
 VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 # Development-only placeholders. Production refuses them below, so they can never protect real data.
 _DEV_SECRET_KEY = "dev-insecure-secret-key-not-for-production-0123456789abcdef"
@@ -156,8 +157,7 @@ TIME_ZONE = "UTC"
 USE_I18N = False
 USE_TZ = True
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
-STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns on a missing root before the first collectstatic.
+STATIC_ROOT = BASE_DIR / "staticfiles"  # Made by collectstatic (make run, the Dockerfile); tests/conftest.py makes it too.
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -204,6 +204,10 @@ ACTIONKIT_TIMEOUT = (env.float("ACTIONKIT_CONNECT_TIMEOUT", default=5.0), env.fl
 ACTIONKIT_DEFAULT_RECORDS_PER_MINUTE = env.int("ACTIONKIT_DEFAULT_RECORDS_PER_MINUTE", default=1000)
 ACTIONKIT_MAX_CONCURRENT_PER_HOST = env.int("ACTIONKIT_MAX_CONCURRENT_PER_HOST", default=4)
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="" if PRODUCTION else "dev-metrics-token")
+METRICS_CACHE_SECONDS = env.int("METRICS_CACHE_SECONDS", default=15)  # /metrics recomputes at most this often; 0: always.
+# Dotted path of the class that sends Strive's SMS; empty means strive.activity.sms.outbox.OutboxBackend (no provider).
+STRIVE_SMS_BACKEND = env.str("STRIVE_SMS_BACKEND", default="")
+SANDBOX_PORT = env.int("SANDBOX_PORT", default=8001)  # The local ActionKit sandbox's port, as `make run` starts it.
 # Mail to entity admins when an integration pauses. EMAIL_URL as django-environ reads it, e.g.
 # smtp+tls://user:password@smtp.example.org:587; the embedded default prints mail to the process's output.
 vars().update(env.email_url("EMAIL_URL", default="smtp://localhost:25" if PRODUCTION else "consolemail://"))
@@ -231,8 +235,6 @@ if REDIS_URL:
     CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 else:
-    for sub in ("in", "processed", "control"):
-        (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
     # The host means nothing to this transport, but without one kombu warns "No hostname was supplied" at every connect.
     CELERY_BROKER_URL = "filesystem://localhost//"
     CELERY_BROKER_TRANSPORT_OPTIONS = {

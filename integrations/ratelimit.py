@@ -136,8 +136,8 @@ def default_backend():
     """Redis when settings.REDIS_URL is set, else the SQLite file; one per process (safe after fork)."""
     from django.conf import settings
 
-    redis_url = getattr(settings, "REDIS_URL", "") or ""
-    var_dir = Path(getattr(settings, "VAR_DIR", Path(__file__).resolve().parent.parent / "var"))
+    redis_url = settings.REDIS_URL
+    var_dir = Path(settings.VAR_DIR)
     cache_key = (os.getpid(), redis_url, str(var_dir))
     if cache_key not in _backends:
         _backends[cache_key] = (
@@ -172,12 +172,8 @@ class LocalBackend:
             conn = self._local.conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("BEGIN IMMEDIATE")
-        try:
+        with conn:  # COMMIT on the way out, ROLLBACK on any exception.
             yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
 
     def reserve(self, key: str, cost: int, limit: int, window: float, max_wait: float) -> tuple[bool, float, float]:
         with self._tx() as conn:

@@ -272,3 +272,29 @@ def test_cycles_are_found_through_function_level_imports():
     imports = scan_source("app.services.a", "from app.services.b import x\n", FAKE) + scan_source(
         "app.services.b", "def f():\n    from app.services.a import y\n", FAKE)
     assert cycles(imports) == [["app.services.a", "app.services.b"]]
+
+
+def test_every_setting_is_read_plainly():
+    """Every setting is declared in config/settings.py with its default, so nothing reads one through getattr."""
+    files = [*MODULES.values(), *sorted((ROOT / "tests").rglob("*.py"))]
+    found = [f"{path.relative_to(ROOT)}:{node.lineno}" for path in files for node in ast.walk(ast.parse(path.read_text()))
+             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "getattr" and node.args
+             and getattr(node.args[0], "id", None) == "settings"]
+    assert not found, "Declare the setting in config/settings.py and read settings.NAME:\n" + "\n".join(found)
+
+
+def test_settings_make_no_folder():
+    """Importing config/settings.py writes nothing; the folders are made where they are used (config/celery.py, make)."""
+    tree = ast.parse((ROOT / "config" / "settings.py").read_text())
+    made = [node.lineno for node in ast.walk(tree) if isinstance(node, ast.Call)
+            and getattr(node.func, "attr", getattr(node.func, "id", "")) in ("mkdir", "makedirs")]
+    assert not made, f"config/settings.py makes folders at lines {made}"
+
+
+def test_no_section_reference_points_outside_the_repository():
+    """Section-sign references pointed at documents outside the repository; say what is meant, or name a docs/ page."""
+    files = [path for pattern in ("*.py", "*.md", "*.html") for path in ROOT.rglob(pattern)
+             if not {".venv", "var", "node_modules"} & set(path.relative_to(ROOT).parts)]
+    found = [f"{path.relative_to(ROOT)}:{number}" for path in files
+             for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1) if "\u00a7" in line]
+    assert not found, "\n".join(found)

@@ -1,8 +1,8 @@
-"""Import ActBlue's paid, refunded and cancelled-recurring CSV exports (actblue-webhooks.md §10).
+"""Import ActBlue's paid, refunded and cancelled-recurring CSV exports (ActBlue's CSV API).
 
 Each row becomes the webhook shape and goes through the same validation and services as the API, one transaction
 per row: a bad row is reported with its line number and every good row is kept. CSV times have no offset and
-are America/New_York (§8); booleans are t/f.
+are America/New_York, as ActBlue reports every time; booleans are t/f.
 """
 
 import csv

@@ -168,7 +168,7 @@ RECORDERS = {"contribution": contribution_record, "refund": refund_record, "canc
 
 
 def notification_kind(data: dict) -> str:
-    """ActionKit uses one URL for all three kinds, so the body decides (actblue-webhooks.md §2)."""
+    """ActionKit uses one URL for all three kinds and ActBlue sends no event type, so the body decides."""
     contribution = data.get("contribution") or {}
     if contribution.get("cancelledAt"):
         return "cancellation"

@@ -1,6 +1,6 @@
 """ActBlue's own webhooks: HTTP Basic auth with the username and password we generated for the organization.
 
-ActBlue's dashboard registers a webhook as a URL plus a username and password (actblue-webhooks.md §1), so each
+ActBlue's dashboard registers a webhook as a URL plus a username and password the receiver chooses, so each
 organization gets a URL with a random token and a generated pair. One URL takes contributions, refunds and
 cancellations, deciding the kind from the body as ActionKit's endpoint does. A body is recorded in the request's
 own transaction before the 2xx goes out, so an accepted body is never lost, and a resend is answered 200.

@@ -3,7 +3,7 @@
 Per line item: contribution -> donation action + completed order (import_id ``ab-<lineitemId>``) + sale transaction
 (+ orderrecurring keyed by orderNumber for recurring gifts); refund -> order ``reversed`` + refund transaction;
 cancellation -> orderrecurring ``canceled_by_admin``. Repeats are answered 200 with the existing order and
-recorded as duplicates. How real AK de-duplicates and maps refunds is unverified (reference §17.6); when a refund
+recorded as duplicates. How real AK de-duplicates and maps refunds is unverified (docs/actionkit-compatibility.md, row 18); when a refund
 or cancellation arrives before its contribution, the sandbox creates the missing order or profile first.
 """
 

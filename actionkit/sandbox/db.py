@@ -126,12 +126,8 @@ def write(conn: sqlite3.Connection):
     """One short write transaction at a time in this process; BEGIN IMMEDIATE guards against other processes."""
     with _write_lock:
         conn.execute("BEGIN IMMEDIATE")
-        try:
+        with conn:  # COMMIT on the way out, ROLLBACK on any exception.
             yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
 
 
 def init(path: str) -> None:
@@ -142,7 +138,7 @@ def init(path: str) -> None:
 
 
 def ensure_defaults(conn: sqlite3.Connection) -> None:
-    """The demo staff login and the user fields the ActBlue integration requires (reference §12)."""
+    """The demo staff login and the user fields ActionKit's ActBlue webhook requires (employer, occupation, express_lane)."""
     ts = now()
     conn.execute("INSERT OR IGNORE INTO staff (username, password) VALUES (?, ?)", (DEMO_USERNAME, DEMO_PASSWORD))
     conn.executemany(

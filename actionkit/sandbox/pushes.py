@@ -1,8 +1,8 @@
-"""Push API endpoints, as ActionKit's Pages → Other → "Edit Push API Endpoints" sets them up (reference §15).
+"""Push API endpoints, as ActionKit's Pages → Other → "Edit Push API Endpoints" sets them up.
 
 An endpoint is a URL connected to pages. Every action taken on a connected page is POSTed to it after the action's
 own response, as the REST action object (`GET /rest/v1/action/<id>/`), with retries on failure. ActionKit's own
-payload, auth and retry rules are unverified (§17.7); this is the shape our page-webhook receiver takes.
+payload, auth and retry rules are unverified (no public source shows them); this is the shape our page-webhook receiver takes.
 
 The sandbox is a local test double: it only pushes to loopback URLs, and refuses any other when the endpoint is
 made. Each try is logged in `push_log`, shown by the inspector and `GET /_sandbox/pushes`.

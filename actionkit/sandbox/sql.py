@@ -37,7 +37,7 @@ TABLES = {  # ActionKit table -> the SELECT behind its view (ActionKit column na
     "core_phone": "SELECT id, user_id, type, phone, normalized_phone, source, created_at, updated_at FROM main.phone",
     "core_userfield": "SELECT id, user_id AS parent_id, name, value FROM main.userfield",
     "core_usergroup": "SELECT id, name, created_at, updated_at FROM main.usergroup",
-    # Unverified (reference §17.1): the membership table's name; Django's default for a User.groups M2M.
+    # Unverified (docs/actionkit-compatibility.md, row 9): the membership table's name; Django's default for a User.groups M2M.
     "core_user_groups": "SELECT rowid AS id, user_id, usergroup_id FROM main.usergroup_member",
     "core_page": "SELECT id, name, title, type, hidden, status, created_at, updated_at FROM main.page",
     "core_action": "SELECT id, user_id, page_id, source, status, created_user, subscribed_user, created_at, "

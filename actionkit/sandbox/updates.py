@@ -67,7 +67,7 @@ def _owned_row_update(conn: sqlite3.Connection, table: str, pk: int, change, tou
 
 
 def action_update(conn: sqlite3.Connection, pk: int, data: dict, touch_user: bool) -> Response:
-    """``fields`` replaces every action field (reference §10: treat a fields PATCH as a full replacement)."""
+    """``fields`` replaces every action field: a PATCH of ``fields`` is a full replacement, as ActionKit treats it."""
     fields = data.get("fields")
     if fields is not None and not isinstance(fields, dict):
         return json_response(400, {"errors": {"fields": ["Expected an object."]}})

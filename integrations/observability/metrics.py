@@ -164,7 +164,7 @@ def collect() -> str:
 
 
 def metrics_text() -> str:
-    seconds = getattr(settings, "METRICS_CACHE_SECONDS", 15)
+    seconds = settings.METRICS_CACHE_SECONDS
     if seconds <= 0:
         return collect()
     text = cache.get(CACHE_KEY)

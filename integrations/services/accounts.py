@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from integrations.models import Entity, Invitation, Membership
-from integrations.services.audit import audit_record
+from integrations.services.audit import audit_record, revocation_record
 
 logger = logging.getLogger(__name__)
 
@@ -101,10 +101,7 @@ def _invitation_mail(*, invitation_id: int, url: str) -> None:
 
 @transaction.atomic
 def invitation_revoke(*, invitation: Invitation, actor) -> Invitation:
-    invitation.revoked_at = timezone.now()
-    invitation.save(update_fields=["revoked_at"])
-    audit_record(entity=invitation.entity, actor=actor, action="invitation.revoked", target=invitation.email)
-    return invitation
+    return revocation_record(row=invitation, actor=actor, action="invitation.revoked", target=invitation.email)
 
 
 @transaction.atomic

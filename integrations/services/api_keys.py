@@ -1,9 +1,8 @@
 from django.db import transaction
-from django.utils import timezone
 
 from integrations.api_auth import api_key_generate
 from integrations.models import ApiCredential, Entity
-from integrations.services.audit import audit_record
+from integrations.services.audit import audit_record, revocation_record
 
 
 @transaction.atomic
@@ -18,10 +17,7 @@ def api_credential_create(*, entity: Entity, name: str, actor) -> tuple[ApiCrede
 
 @transaction.atomic
 def api_credential_revoke(*, credential: ApiCredential, actor) -> ApiCredential:
-    credential.revoked_at = timezone.now()
-    credential.save(update_fields=["revoked_at"])
-    audit_record(entity=credential.entity, actor=actor, action="api_key.revoked", target=credential.name)
-    return credential
+    return revocation_record(row=credential, actor=actor, action="api_key.revoked", target=credential.name)
 
 
 @transaction.atomic

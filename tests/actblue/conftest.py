@@ -8,7 +8,7 @@ from actionkit import factory
 from integrations.models import Connection
 from integrations.services.connections import connection_connect
 from tests.actblue.payloads import ENTITY_A_ID, ENTITY_B_ID
-from tests.fakes_actblue import FakeActionKitClient
+from tests.fakes import FakeActionKitClient
 
 
 @pytest.fixture(autouse=True)

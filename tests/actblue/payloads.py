@@ -4,8 +4,17 @@ import copy
 import json
 from pathlib import Path
 
+from actblue.serializers import NotificationSerializer
+
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "actblue"
 ENTITY_A_ID, ENTITY_B_ID = 5001, 5002
+
+
+def parsed(body: dict) -> dict:
+    """The body as the API's serializer validates it, ready for the ledger's recorders."""
+    serializer = NotificationSerializer(data=body)
+    assert serializer.is_valid(), serializer.errors
+    return serializer.validated_data
 
 
 def fixture(name: str) -> dict:

@@ -14,11 +14,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def api(world):
-    _, key = api_credential_create(entity=world.cast.entity_a, name="relay", actor=None)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
-    return client
+def api(world, api):
+    """The shared API client (tests/conftest.py), once `world` has set up entity A's identity and connection."""
+    return api
 
 
 def post(api, path, body):

@@ -8,7 +8,7 @@ from actblue.services.ledger import RECORDERS
 from integrations.models import Backfill, Connection, Delivery
 from integrations.services import backfills
 from tests.actblue import payloads
-from tests.actblue.test_outbox import parsed
+from tests.actblue.payloads import parsed
 
 pytestmark = pytest.mark.django_db
 

@@ -17,8 +17,7 @@ from integrations.models import Backfill, Connection, Delivery
 from integrations.services.backfills import backfill_start
 from integrations.services.deliveries import deliveries_sweep
 from tests.actblue import payloads
-from tests.actblue.payloads import ENTITY_A_ID, ENTITY_B_ID
-from tests.actblue.test_outbox import parsed
+from tests.actblue.payloads import ENTITY_A_ID, ENTITY_B_ID, parsed
 from tests.plugins.worker import wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]

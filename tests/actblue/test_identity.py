@@ -7,7 +7,7 @@ from actblue.models import ActBlueProfile, Form
 from actblue.services import ledger
 from integrations.models import AuditEvent, Delivery
 from tests.actblue import payloads
-from tests.actblue.test_outbox import parsed
+from tests.actblue.payloads import parsed
 
 pytestmark = pytest.mark.django_db
 

@@ -4,22 +4,15 @@ import pytest
 from django.utils.dateparse import parse_datetime
 
 from actblue.models import Cancellation, Contribution, LineItem, Refund
-from actblue.serializers import NotificationSerializer
 from actblue.services import ledger
 from actblue.services.connecting import managed_forms_set
 from actionkit import errors
 from integrations.models import Connection, Delivery
 from integrations.services.connections import connection_disconnect
 from tests.actblue import payloads
-from tests.actblue.payloads import ENTITY_A_ID, ENTITY_B_ID
+from tests.actblue.payloads import ENTITY_A_ID, ENTITY_B_ID, parsed
 
 pytestmark = pytest.mark.django_db
-
-
-def parsed(body: dict) -> dict:
-    serializer = NotificationSerializer(data=body)
-    assert serializer.is_valid(), serializer.errors
-    return serializer.validated_data
 
 
 def record(entity, body, kind="contribution"):

@@ -1,4 +1,4 @@
-"""Fidelity against ActBlue's own samples (tests/fixtures/actblue/*.json, from the reference's §11): a sample
+"""Fidelity against ActBlue's own samples (tests/fixtures/actblue/*.json, ActBlue's published sample payloads): a sample
 recorded into the ledger and sent on comes out as ActBlue sent it, key for key and value for value."""
 
 import pytest

@@ -9,7 +9,8 @@ from actionkit import errors
 from integrations.models import AuditEvent, Backfill, Connection, Delivery
 from tests.actblue import payloads
 from tests.actblue.conftest import connect
-from tests.fakes_actblue import FakeActionKitClient
+from tests.actblue.payloads import parsed
+from tests.fakes import FakeActionKitClient
 
 pytestmark = pytest.mark.django_db
 FORM = {"username": "staff", "password": "right-password", "host": "ak.example.org", "account": "",
@@ -79,7 +80,6 @@ def test_it_lets_two_entities_share_an_instance_under_different_accounts(cast, v
 
 def test_the_details_page_shows_status_setup_and_deliveries(world, fake_ak, django_capture_on_commit_callbacks):
     from actblue.services.ledger import contribution_record
-    from tests.actblue.test_outbox import parsed
 
     fake_ak.fail_next_with = [errors.ActionKitValidationError("bad", field_errors={"email": ["Bad email."]}, status_code=400)]
     with django_capture_on_commit_callbacks(execute=True):
@@ -92,7 +92,6 @@ def test_the_details_page_shows_status_setup_and_deliveries(world, fake_ak, djan
 
 def test_retry_sends_a_dead_delivery_again(world, fake_ak, django_capture_on_commit_callbacks):
     from actblue.services.ledger import contribution_record
-    from tests.actblue.test_outbox import parsed
 
     fake_ak.fail_next_with = [errors.ActionKitNotFound(status_code=404)]
     with django_capture_on_commit_callbacks(execute=True):

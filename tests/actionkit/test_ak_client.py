@@ -1,4 +1,4 @@
-"""ActionKitClient against ``responses``: status mapping, every error shape (reference §5), pagination."""
+"""ActionKitClient against ``responses``: status mapping, every error shape ActionKit answers with, pagination."""
 
 from __future__ import annotations
 

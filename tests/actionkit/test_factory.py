@@ -5,26 +5,26 @@ from integrations.models import Connection, Entity
 
 
 @pytest.fixture
-def connection(db):
+def actblue_connection(db):
     entity = Entity.objects.create(name="E", slug="e")
     return Connection.objects.create(entity=entity, kind="actblue_actionkit", host="ak.example.org", records_per_minute=1000,
                                      config={"username": "staff"}, secrets={"password": "pw"})
 
 
-def test_it_plans_below_the_budget_once_however_often_the_client_is_asked_for(connection):
+def test_it_plans_below_the_budget_once_however_often_the_client_is_asked_for(actblue_connection):
     factory.clients_clear()
-    first = factory.client_for(connection)
+    first = factory.client_for(actblue_connection)
     for _ in range(5):
-        again = factory.client_for(connection)
+        again = factory.client_for(actblue_connection)
     assert again is first
     assert first.throttle.per_minute == 980
 
 
-def test_a_new_budget_makes_a_new_client(connection):
+def test_a_new_budget_makes_a_new_client(actblue_connection):
     factory.clients_clear()
-    first = factory.client_for(connection)
-    connection.records_per_minute = 500
-    second = factory.client_for(connection)
+    first = factory.client_for(actblue_connection)
+    actblue_connection.records_per_minute = 500
+    second = factory.client_for(actblue_connection)
     assert second is not first and second.throttle.per_minute == 490
 
 

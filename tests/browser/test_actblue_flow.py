@@ -11,8 +11,7 @@ from actblue.services.ledger import contribution_record
 from actblue.services.profile import actblue_identity_set
 from integrations.models import Delivery
 from tests.actblue import payloads
-from tests.actblue.payloads import ENTITY_A_ID, ENTITY_B_ID
-from tests.actblue.test_outbox import parsed
+from tests.actblue.payloads import ENTITY_A_ID, ENTITY_B_ID, parsed
 from tests.plugins.worker import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

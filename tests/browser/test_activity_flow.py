@@ -9,7 +9,7 @@ from django.urls import reverse
 from strive.activity.tasks import poll_connection
 from strive.models import GroupMembership
 from tests.plugins.worker import wait_until
-from tests.strive_activity.test_activity_e2e import sandbox_connection, take_action
+from tests.strive_activity.helpers import sandbox_connection, take_action
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -6,14 +6,13 @@ import pytest
 from django.urls import reverse
 
 from tests.plugins.worker import wait_until
-from tests.strive.conftest import sandbox  # noqa: F401 - the fixture, shared with the strive tests
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 USERS = 3000
 
 
-def test_connect_fields_settings_progress_users(browser_page, live_server, login, shot, cast, sandbox, celery_worker):  # noqa: F811
+def test_connect_fields_settings_progress_users(browser_page, live_server, login, shot, cast, sandbox, celery_worker):
     page, slug = browser_page, cast.entity_a.slug
     sandbox.seed(users=USERS)
     # 30,000 records a minute: the initial sync takes long enough to watch, short enough for a test.

@@ -31,7 +31,7 @@ def make_backend(spec: tuple[str, str]):
 @pytest.fixture(params=["local", "redis"])
 def backend_spec(request, tmp_path, settings):
     if request.param == "redis":
-        url = getattr(settings, "REDIS_URL", "") or REDIS_URL
+        url = settings.REDIS_URL or REDIS_URL
         if not _redis_available():
             pytest.skip("Redis is not reachable; the local backend is still tested")
         return ("redis", url)

@@ -5,21 +5,21 @@ from integrations.models import AuditEvent, Connection, Delivery
 
 
 @pytest.fixture
-def connection(cast):
+def outbox_connection(cast):
     return Connection.objects.create(entity=cast.entity_a, kind="actblue", host="ak.example.org")
 
 
 @pytest.mark.django_db
-def test_deliveries_replay_requeues_only_the_chosen_status(connection, capsys, monkeypatch,
+def test_deliveries_replay_requeues_only_the_chosen_status(outbox_connection, capsys, monkeypatch,
                                                            django_capture_on_commit_callbacks):
     sent = []
     monkeypatch.setattr("integrations.services.deliveries.delivery_send_queue", lambda delivery_id, countdown=0: sent.append(delivery_id))
-    dead = [Delivery.objects.create(connection=connection, key=f"d{i}", event_type="contribution", status="dead", attempts=12)
+    dead = [Delivery.objects.create(connection=outbox_connection, key=f"d{i}", event_type="contribution", status="dead", attempts=12)
             for i in range(3)]
-    done = Delivery.objects.create(connection=connection, key="ok", event_type="contribution", status="succeeded")
+    done = Delivery.objects.create(connection=outbox_connection, key="ok", event_type="contribution", status="succeeded")
 
     with django_capture_on_commit_callbacks(execute=True):
-        call_command("deliveries_replay", "--connection", str(connection.pk), "--status", "dead")
+        call_command("deliveries_replay", "--connection", str(outbox_connection.pk), "--status", "dead")
 
     assert "Queued 3 deliveries" in capsys.readouterr().out
     assert sorted(sent) == sorted(d.pk for d in dead)
@@ -29,13 +29,13 @@ def test_deliveries_replay_requeues_only_the_chosen_status(connection, capsys, m
 
 
 @pytest.mark.django_db
-def test_deliveries_replay_dry_run_and_limit(connection, capsys):
+def test_deliveries_replay_dry_run_and_limit(outbox_connection, capsys):
     for i in range(4):
-        Delivery.objects.create(connection=connection, key=f"d{i}", event_type="contribution", status="dead")
-    call_command("deliveries_replay", "--connection", str(connection.pk), "--dry-run")
+        Delivery.objects.create(connection=outbox_connection, key=f"d{i}", event_type="contribution", status="dead")
+    call_command("deliveries_replay", "--connection", str(outbox_connection.pk), "--dry-run")
     assert "Would replay 4 dead deliveries" in capsys.readouterr().out
     assert Delivery.objects.filter(status="dead").count() == 4
-    call_command("deliveries_replay", "--connection", str(connection.pk), "--limit", "1")
+    call_command("deliveries_replay", "--connection", str(outbox_connection.pk), "--limit", "1")
     assert Delivery.objects.filter(status="dead").count() == 3
 
 
@@ -61,7 +61,7 @@ def test_entity_pause_and_resume(cast, capsys):
 
 
 @pytest.mark.django_db
-def test_the_admin_retries_a_connections_dead_deliveries(connection):
+def test_the_admin_retries_a_connections_dead_deliveries(outbox_connection):
     from django.contrib.auth import get_user_model
     from django.test import Client
 
@@ -69,9 +69,9 @@ def test_the_admin_retries_a_connections_dead_deliveries(connection):
     client = Client()
     client.force_login(operator)
     for i in range(3):
-        Delivery.objects.create(connection=connection, key=f"d{i}", event_type="contribution", status="dead")
-    Delivery.objects.create(connection=connection, key="ok", event_type="contribution", status="succeeded")
-    response = client.post("/admin/integrations/connection/", {"action": "retry_dead", "_selected_action": [connection.pk]},
+        Delivery.objects.create(connection=outbox_connection, key=f"d{i}", event_type="contribution", status="dead")
+    Delivery.objects.create(connection=outbox_connection, key="ok", event_type="contribution", status="succeeded")
+    response = client.post("/admin/integrations/connection/", {"action": "retry_dead", "_selected_action": [outbox_connection.pk]},
                            follow=True)
     assert "Queued 3 dead deliveries" in response.content.decode()
     assert list(Delivery.objects.order_by("key").values_list("status", flat=True)) == ["pending"] * 3 + ["succeeded"]

@@ -119,7 +119,7 @@ def _allow_host(host: str):
     os.environ["ACTIONKIT_INSECURE_HOSTS"] = ",".join(filter(None, [old_env, host]))
     from django.conf import settings
 
-    old_setting = list(getattr(settings, "ACTIONKIT_INSECURE_HOSTS", []) or []) if settings.configured else None
+    old_setting = list(settings.ACTIONKIT_INSECURE_HOSTS) if settings.configured else None
     if settings.configured:
         settings.ACTIONKIT_INSECURE_HOSTS = [*old_setting, host]
 
@@ -174,7 +174,7 @@ def ak_sandbox(tmp_path_factory):
 @pytest.fixture
 def ak_client(ak_sandbox, settings):
     """A client for the sandbox; Django's settings allow its host for the duration of the test."""
-    hosts = list(getattr(settings, "ACTIONKIT_INSECURE_HOSTS", []) or [])
+    hosts = list(settings.ACTIONKIT_INSECURE_HOSTS)
     if ak_sandbox.host not in hosts:
         settings.ACTIONKIT_INSECURE_HOSTS = [*hosts, ak_sandbox.host]
     client = ActionKitClient(ak_sandbox.host, ak_sandbox.username, ak_sandbox.password, timeout=(2, 10))

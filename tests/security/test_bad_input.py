@@ -7,10 +7,8 @@ import io
 
 import pytest
 from rest_framework.exceptions import ParseError
-from rest_framework.test import APIClient
 
 from integrations.parsers import MAX_DEPTH, JSONParser, json_loads
-from integrations.services.api_keys import api_credential_create
 from strive.models import Group, Member
 
 pytestmark = pytest.mark.django_db
@@ -20,14 +18,6 @@ DEEP_OBJECTS = '{"a":' * 100_000 + "1" + "}" * 100_000
 JUST_PARSEABLE = "[" * 900 + "]" * 900  # json.loads takes it; whatever recurses over it next may not.
 API_POSTS = ["/api/v1/actblue/contributions/", "/api/v1/actblue/refunds/", "/api/v1/actblue/cancellations/",
              "/api/v1/actblue/notifications/", "/api/v1/members/", "/api/v1/groups/"]
-
-
-@pytest.fixture
-def api(cast):
-    _, key = api_credential_create(entity=cast.entity_a, name="bad input", actor=None)
-    client = APIClient(raise_request_exception=False)  # A 500 comes back as a response, for the assertion to show.
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
-    return client
 
 
 @pytest.mark.parametrize("body", [DEEP_LISTS, DEEP_OBJECTS, JUST_PARSEABLE], ids=["lists", "objects", "900-levels"])

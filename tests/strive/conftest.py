@@ -5,17 +5,7 @@ from strive.services.activation import strive_connect
 
 
 @pytest.fixture
-def sandbox(ak_sandbox, settings):
-    """A clean sandbox with its host allowed over http, and no rate limit on the test connection."""
-    ak_sandbox.reset()
-    ak_sandbox.set_limits(per_minute=0, max_concurrent=0)
-    settings.ACTIONKIT_INSECURE_HOSTS = [*settings.ACTIONKIT_INSECURE_HOSTS, ak_sandbox.host]
-    settings.ACTIONKIT_DEFAULT_RECORDS_PER_MINUTE = 0
-    return ak_sandbox
-
-
-@pytest.fixture
-def connection(cast, sandbox) -> Connection:
+def members_connection(cast, sandbox) -> Connection:
     return strive_connect(entity=cast.entity_a, host=sandbox.host, username=sandbox.username,
                           password=sandbox.password, actor=cast.alice)
 

@@ -3,18 +3,9 @@
 import pytest
 from rest_framework.test import APIClient
 
-from integrations.services.api_keys import api_credential_create
 from strive.models import Group, Member
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def api(cast):
-    _, key = api_credential_create(entity=cast.entity_a, name="test", actor=None)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
-    return client
 
 
 def test_create_then_same_phone_in_another_format_updates(api, cast):

@@ -6,24 +6,14 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from integrations.models import Connection
-from integrations.services.api_keys import api_credential_create
 from strive import selectors
 from strive.models import CustomField, Member, ScannedUser
 from strive.services.imports import members_import_csv
 
 pytestmark = pytest.mark.django_db
 NUL = "Null characters are not allowed."
-
-
-@pytest.fixture
-def api(cast):
-    _, key = api_credential_create(entity=cast.entity_a, name="bad input", actor=None)
-    client = APIClient(raise_request_exception=False)
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
-    return client
 
 
 def _post_member(api, body: dict):

@@ -74,31 +74,31 @@ def test_csv_without_phone_column_or_not_utf8(cast):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_users_sharing_a_phone_sync_once_and_the_rest_are_reported(connection, sandbox, cast):
+def test_users_sharing_a_phone_sync_once_and_the_rest_are_reported(members_connection, sandbox, cast):
     existing, _ = member_upsert(entity=cast.entity_a, data=MemberInput(phone="202.555.0101"))
     first = ak_user(sandbox, "first@example.org", phone="(202) 555-0101")
     second = ak_user(sandbox, "second@example.org", phone="+1 202 555 0101", phone_type="work")
     third = ak_user(sandbox, "third@example.org", phone="2025550101", phone_type="home")
-    sync_activate(connection=connection, actor=cast.alice)
-    assert MemberLink.objects.filter(connection=connection).count() == 1
-    link = MemberLink.objects.get(connection=connection)
+    sync_activate(connection=members_connection, actor=cast.alice)
+    assert MemberLink.objects.filter(connection=members_connection).count() == 1
+    link = MemberLink.objects.get(connection=members_connection)
     assert link.member == existing and link.ak_user_id == first["id"]
     for user in (second, third):
-        row = ScannedUser.objects.get(connection=connection, ak_user_id=user["id"])
+        row = ScannedUser.objects.get(connection=members_connection, ak_user_id=user["id"])
         assert row.status == "skipped" and "Duplicate phone +12025550101" in row.reason
     assert Member.objects.filter(entity=cast.entity_a).count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
-def test_duplicates_inside_one_batch_and_the_service_for_page_actions(connection, cast):
+def test_duplicates_inside_one_batch_and_the_service_for_page_actions(members_connection, cast):
     users = [{"id": 901, "email": "a@example.org", "fields": {"sms_opt_in": "yes"}, "updated_at": "2026-01-01T00:00:00"},
              {"id": 902, "email": "b@example.org", "fields": {"sms_opt_in": "no"}, "updated_at": "2026-01-01T00:00:01"}]
-    result = users_sync_batch(connection=connection, users=users,
+    result = users_sync_batch(connection=members_connection, users=users,
                               phones={901: [{"id": 1, "type": "mobile", "phone": "646 555 0104"}],
                                       902: [{"id": 2, "type": "mobile", "phone": "+1-646-555-0104"}]})
     assert (result.synced, result.skipped) == (1, 1)
-    member = member_sync_from_ak_user(connection=connection, user={**users[0], "first_name": "Ann"},
+    member = member_sync_from_ak_user(connection=members_connection, user={**users[0], "first_name": "Ann"},
                                       phones=[{"id": 1, "type": "mobile", "phone": "646 555 0104"}])
     assert member is not None and member.phone == "+16465550104" and member.first_name == "Ann"
-    assert member_sync_from_ak_user(connection=connection, user={"id": 903, "email": "c@example.org", "fields": {}},
+    assert member_sync_from_ak_user(connection=members_connection, user={"id": 903, "email": "c@example.org", "fields": {}},
                                     phones=[{"id": 3, "type": "mobile", "phone": "646 555 0105"}]) is None

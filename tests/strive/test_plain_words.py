@@ -22,7 +22,7 @@ def _visible(html: str) -> str:
 
 
 @pytest.mark.parametrize("name", ["strive:fields", "strive:settings"])
-def test_the_member_pages_never_say_strive(cast, connection, name):
+def test_the_member_pages_never_say_strive(cast, members_connection, name):
     CustomField.objects.create(entity=cast.entity_a, name="favorite_issue", label="Favorite issue")
     text = _visible(cast.client_for(cast.alice).get(url(name, cast) + "?add=1").content.decode())
     assert "Strive" not in text and "STRIVE" not in text
@@ -51,19 +51,19 @@ def ensured(monkeypatch):
     return names
 
 
-def test_a_new_connection_gets_the_akbridge_import_page(cast, connection, ensured):
-    sync_activate(connection=connection, actor=cast.alice)
-    connection.refresh_from_db()
-    assert connection.config["import_page"] == "akbridge_member_sync"
+def test_a_new_connection_gets_the_akbridge_import_page(cast, members_connection, ensured):
+    sync_activate(connection=members_connection, actor=cast.alice)
+    members_connection.refresh_from_db()
+    assert members_connection.config["import_page"] == "akbridge_member_sync"
     assert ensured == [("akbridge_member_sync", "AKbridge member sync (import page)")]
 
 
-def test_an_existing_connection_keeps_its_import_page(cast, connection, ensured):
-    Connection.objects.filter(pk=connection.pk).update(config={**connection.config, "import_page": "strive_member_sync"})
-    connection.refresh_from_db()
-    sync_activate(connection=connection, actor=cast.alice)
-    connection.refresh_from_db()
-    assert connection.config["import_page"] == "strive_member_sync"
+def test_an_existing_connection_keeps_its_import_page(cast, members_connection, ensured):
+    Connection.objects.filter(pk=members_connection.pk).update(config={**members_connection.config, "import_page": "strive_member_sync"})
+    members_connection.refresh_from_db()
+    sync_activate(connection=members_connection, actor=cast.alice)
+    members_connection.refresh_from_db()
+    assert members_connection.config["import_page"] == "strive_member_sync"
     assert ensured[0][0] == "strive_member_sync"
 
 

@@ -15,10 +15,10 @@ def url(name, cast):
     return reverse(name, kwargs={"entity_slug": cast.entity_a.slug})
 
 
-def test_turning_sync_off_says_so_once_and_on_again_does_not_restart_a_finished_sync(cast, connection, sandbox):
+def test_turning_sync_off_says_so_once_and_on_again_does_not_restart_a_finished_sync(cast, members_connection, sandbox):
     client = cast.client_for(cast.alice)
     client.post(url("strive:sync-toggle", cast), {"sync_accounts": "on"})
-    SyncCursor.objects.filter(connection=connection, stream="users").update(state={"initial_done": True, "total": 0})
+    SyncCursor.objects.filter(connection=members_connection, stream="users").update(state={"initial_done": True, "total": 0})
     off = client.post(url("strive:sync-toggle", cast), {"sync_accounts": "off"}, follow=True).content.decode()
     assert off.count("credentials were removed") == 1
     strive_connect(entity=cast.entity_a, host=sandbox.host, username=sandbox.username, password=sandbox.password,

@@ -33,18 +33,18 @@ def test_connect_verifies_before_saving(cast, sandbox):
     assert cast.client_for(cast.bob).get(url("strive:connect", cast)).status_code == 404  # No Integrations permission.
 
 
-def test_fields_tab_core_defaults_option_change_and_custom_field(cast, connection):
+def test_fields_tab_core_defaults_option_change_and_custom_field(cast, members_connection):
     client = cast.client_for(cast.alice)
     page = client.get(url("strive:fields", cast)).content.decode()
     for label in ("First Name", "Last Name", "Email", "City", "State", "Zipcode"):
         assert label in page
-    assert set(FieldMapping.objects.filter(connection=connection).values_list("sync_option", flat=True)) == {
+    assert set(FieldMapping.objects.filter(connection=members_connection).values_list("sync_option", flat=True)) == {
         "populate_no_overwrite"}
-    email = FieldMapping.objects.get(connection=connection, member_field="email")
+    email = FieldMapping.objects.get(connection=members_connection, member_field="email")
     refused = client.post(url("strive:field-option", cast, mapping_id=email.pk), {"sync_option": "two_way"}, follow=True)
     assert "Email can only use" in refused.content.decode()
     assert FieldMapping.objects.get(pk=email.pk).sync_option == "populate_no_overwrite"
-    city = FieldMapping.objects.get(connection=connection, member_field="city")
+    city = FieldMapping.objects.get(connection=members_connection, member_field="city")
     client.post(url("strive:field-option", cast, mapping_id=city.pk), {"sync_option": "two_way"})
     assert FieldMapping.objects.get(pk=city.pk).sync_option == "two_way"
     assert AuditEvent.objects.filter(action="strive.field_option_changed", target="city").exists()
@@ -56,53 +56,80 @@ def test_fields_tab_core_defaults_option_change_and_custom_field(cast, connectio
     added = client.post(url("strive:fields", cast), {"member_field": "favorite_issue", "ak_field": "employer",
                                                      "sync_option": "two_way"})
     assert added.status_code == 302
-    mapping = FieldMapping.objects.get(connection=connection, member_field="favorite_issue")
+    mapping = FieldMapping.objects.get(connection=members_connection, member_field="favorite_issue")
     assert (mapping.ak_field, mapping.is_core, mapping.sync_option) == ("employer", False, "two_way")
     not_a_userfield = client.post(url("strive:fields", cast), {"member_field": "favorite_issue", "ak_field": "nope",
                                                                "sync_option": "two_way"})
-    assert not_a_userfield.status_code == 200 and FieldMapping.objects.filter(connection=connection).count() == 7
+    assert not_a_userfield.status_code == 200 and FieldMapping.objects.filter(connection=members_connection).count() == 7
 
 
-def test_settings_activation_progress_and_users_tab(cast, connection, sandbox):
+SETTINGS = {"opt_in_field": "sms_opt_in", "phone_1": "home", "phone_2": "mobile", "phone_3": "", "create_users": "on"}
+
+
+@pytest.fixture
+def activated(cast, members_connection, sandbox):
+    """Ann (with a phone) and Bo (without one) in ActionKit, the settings saved, Sync Accounts on: alice's client."""
     ak_user(sandbox, "ann@example.org", first_name="Ann", phone="202-555-0101")
     ak_user(sandbox, "bo@example.org", first_name="Bo", phone=None)
     client = cast.client_for(cast.alice)
-    saved = client.post(url("strive:settings", cast), {"opt_in_field": "sms_opt_in", "phone_1": "home", "phone_2": "mobile",
-                                                       "phone_3": "", "create_users": "on"})
+    assert client.post(url("strive:settings", cast), SETTINGS).status_code == 302
+    client.post(url("strive:sync-toggle", cast), {"sync_accounts": "on"})
+    return client
+
+
+def test_settings_save_the_phone_types_and_create_users(cast, members_connection):
+    saved = cast.client_for(cast.alice).post(url("strive:settings", cast), SETTINGS)
     assert saved.status_code == 302
-    connection.refresh_from_db()
-    assert connection.config["phone_types"] == ["home", "mobile"] and connection.config["create_users"] is True
-    none_picked = client.post(url("strive:settings", cast), {"opt_in_field": "sms_opt_in", "phone_1": "", "phone_2": "",
-                                                             "phone_3": ""})
+    members_connection.refresh_from_db()
+    assert members_connection.config["phone_types"] == ["home", "mobile"] and members_connection.config["create_users"] is True
+
+
+def test_settings_need_at_least_one_phone_type(cast, members_connection):
+    none_picked = cast.client_for(cast.alice).post(url("strive:settings", cast), {
+        "opt_in_field": "sms_opt_in", "phone_1": "", "phone_2": "", "phone_3": ""})
     assert "at least one phone type" in none_picked.content.decode()
 
-    client.post(url("strive:sync-toggle", cast), {"sync_accounts": "on"})
-    progress = client.get(url("strive:progress", cast)).json()
+
+def test_activation_reports_progress_and_makes_the_primary_group(cast, activated):
+    progress = activated.get(url("strive:progress", cast)).json()
     assert (progress["synced"], progress["total"], progress["done"]) == (1, 2, True)
     assert Group.objects.get(entity=cast.entity_a, kind="primary").name == "ActionKit Integration"
-    overview = client.get(url("strive:detail", cast)).content.decode()
+
+
+def test_the_overview_and_settings_tabs_show_the_sync(cast, activated):
+    overview = activated.get(url("strive:detail", cast)).content.decode()
     assert "Sync progress" in overview and "Recent pushes to ActionKit" in overview
-    settings_page = client.get(url("strive:settings", cast)).content.decode()
+    settings_page = activated.get(url("strive:settings", cast)).content.decode()
     assert "Initial sync finished" in settings_page and "Turn Sync Accounts off" in settings_page
 
-    users = client.get(url("strive:users", cast)).content.decode()
+
+def test_the_users_tab_lists_searches_and_filters_the_scanned_users(cast, activated):
+    users = activated.get(url("strive:users", cast)).content.decode()
     assert "ann@example.org" in users and "bo@example.org" in users and "No valid phone number" in users
-    found = client.get(url("strive:users", cast) + "?q=ann").content.decode()
+    found = activated.get(url("strive:users", cast) + "?q=ann").content.decode()
     assert "ann@example.org" in found and "bo@example.org" not in found
-    skipped = client.get(url("strive:users", cast) + "?status=skipped&sort=-email").content.decode()
+    skipped = activated.get(url("strive:users", cast) + "?status=skipped&sort=-email").content.decode()
     assert "bo@example.org" in skipped and "ann@example.org" not in skipped
 
-    groups = client.get(url("strive:groups", cast)).content.decode()
+
+def test_the_primary_group_cannot_be_deleted_while_syncing(cast, activated):
+    groups = activated.get(url("strive:groups", cast)).content.decode()
     assert "managed by the active ActionKit integration" in groups
     primary = Group.objects.get(kind="primary")
-    client.post(url("strive:group-delete", cast, group_id=primary.pk))
+    activated.post(url("strive:group-delete", cast, group_id=primary.pk))
     assert Group.objects.filter(pk=primary.pk).exists()
 
-    client.post(url("strive:sync-toggle", cast), {"sync_accounts": "off"})
-    connection.refresh_from_db()
-    assert connection.secrets == {} and not connection.is_active
-    assert ScannedUser.objects.filter(connection=connection).count() == 2  # Data stays.
-    again = client.post(url("strive:sync-toggle", cast), {"sync_accounts": "on"})
+
+def test_turning_sync_off_removes_the_credentials_and_keeps_the_data(cast, activated, members_connection):
+    activated.post(url("strive:sync-toggle", cast), {"sync_accounts": "off"})
+    members_connection.refresh_from_db()
+    assert members_connection.secrets == {} and not members_connection.is_active
+    assert ScannedUser.objects.filter(connection=members_connection).count() == 2  # Data stays.
+
+
+def test_turning_sync_on_again_asks_for_the_credentials(cast, activated):
+    activated.post(url("strive:sync-toggle", cast), {"sync_accounts": "off"})
+    again = activated.post(url("strive:sync-toggle", cast), {"sync_accounts": "on"})
     assert again["Location"] == url("strive:connect", cast)  # Credentials are needed again.
 
 

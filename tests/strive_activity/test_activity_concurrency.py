@@ -12,12 +12,12 @@ from strive.activity.services.automations import automation_save
 
 
 @pytest.mark.django_db(transaction=True)
-def test_racing_ingests_process_each_action_exactly_once(connection, synced_page, fake_ak, cast):
+def test_racing_ingests_process_each_action_exactly_once(activity_connection, synced_page, fake_ak, cast):
     automation_save(page=synced_page, template="Hi {{first_name}}", enabled=True, actor=cast.alice)
     for user in range(1, 11):
         fake_ak.add_user(user)
     # Link the ten users first, so the race is about the actions, not about creating members.
-    actions_ingest(connection=connection, client=fake_ak, source="poll",
+    actions_ingest(connection=activity_connection, client=fake_ak, source="poll",
                    items=[action_from_ak(fake_ak.add_action(u, page=10, user=u)) for u in range(1, 11)])
     items = [action_from_ak(fake_ak.add_action(100 + n, page=10, user=1 + n % 10)) for n in range(200)]
     processed, errors, start = [], [], threading.Barrier(2)
@@ -26,7 +26,7 @@ def test_racing_ingests_process_each_action_exactly_once(connection, synced_page
         try:
             start.wait()
             for i in range(0, 200, 20):
-                processed.append(actions_ingest(connection=connection, items=items[i:i + 20], source=source,
+                processed.append(actions_ingest(connection=activity_connection, items=items[i:i + 20], source=source,
                                                 client=fake_ak).processed)
         except Exception as exc:  # Reported below; a thread's exception would otherwise vanish.
             errors.append(exc)

@@ -3,7 +3,6 @@
 
 import pytest
 
-from integrations.models import Connection
 from strive.activity.models import Action, OutboxMessage, Page, Usergroup
 from strive.activity.services.automations import automation_save
 from strive.activity.services.pages import page_sync
@@ -12,23 +11,7 @@ from strive.activity.services.webhooks import webhook_path
 from strive.activity.tasks import poll_connection
 from strive.models import GroupMembership, MemberLink
 from tests.plugins.worker import wait_until
-
-
-def sandbox_connection(entity, ak_sandbox) -> Connection:
-    from strive.services.fields import core_mappings_ensure
-
-    connection = Connection.objects.create(
-        entity=entity, kind="strive_actionkit", host=ak_sandbox.host, records_per_minute=1_000_000,
-        config={"username": ak_sandbox.username, "sync_accounts": True, "opt_in_field": "sms_opt_in"},
-        secrets={"password": ak_sandbox.password})
-    core_mappings_ensure(connection=connection)
-    return connection
-
-
-def take_action(ak_client, page: str, n: int, **fields) -> dict:
-    return ak_client.action_process(page=page, email=f"person{n}@example.org",
-                                    core={"first_name": f"Person{n}", "phone": f"202-555-01{n:02d}"},
-                                    user_fields={"sms_opt_in": "yes"}, action_fields=fields)
+from tests.strive_activity.helpers import sandbox_connection, take_action
 
 
 @pytest.mark.django_db(transaction=True)

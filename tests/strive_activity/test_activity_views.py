@@ -16,7 +16,7 @@ def _url(cast, name, *args):
 
 
 @pytest.mark.django_db
-def test_every_tab_renders_and_is_hidden_from_outsiders(cast, connection, synced_page):
+def test_every_tab_renders_and_is_hidden_from_outsiders(cast, activity_connection, synced_page):
     client = cast.client_for(cast.alice)
     for tab in TABS:
         response = client.get(_url(cast, tab))
@@ -46,11 +46,11 @@ def test_tabs_explain_how_to_connect_when_nothing_is_connected(cast):
 
 
 @pytest.mark.django_db
-def test_sync_and_unsync_from_the_pages_tab(cast, connection, fake_ak):
+def test_sync_and_unsync_from_the_pages_tab(cast, activity_connection, fake_ak):
     fake_ak.add_page(10, "petition-a", title="Save the Bay")
     from strive.activity.services.pages import pages_pull
 
-    pages_pull(connection=connection, client=fake_ak)
+    pages_pull(connection=activity_connection, client=fake_ak)
     page = Page.objects.get()
     client = cast.client_for(cast.alice)
     listing = client.get(_url(cast, "pages")).content.decode()
@@ -66,21 +66,21 @@ def test_sync_and_unsync_from_the_pages_tab(cast, connection, fake_ak):
 
 
 @pytest.mark.django_db
-def test_the_actions_tab_searches_actionfields(cast, connection, synced_page, fake_ak):
+def test_the_actions_tab_searches_actionfields(cast, activity_connection, synced_page, fake_ak):
     for user in (1, 2):
         fake_ak.add_user(user)
     items = [action_from_ak(fake_ak.add_action(1, page=10, user=1, fields={"comment": "Clean water now"})),
              action_from_ak(fake_ak.add_action(2, page=10, user=2, fields={"comment": "Parks"}))]
-    actions_ingest(connection=connection, items=items, source="poll", client=fake_ak)
+    actions_ingest(connection=activity_connection, items=items, source="poll", client=fake_ak)
     client = cast.client_for(cast.alice)
     found = client.get(_url(cast, "actions"), {"q": "WATER"}).content.decode()
     assert "Clean water now" in found and "Parks" not in found
 
 
 @pytest.mark.django_db
-def test_the_actionfield_dropdown_lists_field_names_of_synced_actions(cast, connection, synced_page, fake_ak):
+def test_the_actionfield_dropdown_lists_field_names_of_synced_actions(cast, activity_connection, synced_page, fake_ak):
     fake_ak.add_user(1)
-    actions_ingest(connection=connection, items=[action_from_ak(fake_ak.add_action(
+    actions_ingest(connection=activity_connection, items=[action_from_ak(fake_ak.add_action(
         1, page=10, user=1, fields={"volunteer": "yes"}))], source="poll", client=fake_ak)
     client = cast.client_for(cast.alice)
     form = client.get(_url(cast, "actionfield-groups")).content.decode()
@@ -92,28 +92,28 @@ def test_the_actionfield_dropdown_lists_field_names_of_synced_actions(cast, conn
 
 
 @pytest.mark.django_db
-def test_the_settings_pane_shows_the_webhook_url_and_regenerates_it(cast, connection):
+def test_the_settings_pane_shows_the_webhook_url_and_regenerates_it(cast, activity_connection):
     client = cast.client_for(cast.alice)
     before = client.get(_url(cast, "settings")).content.decode()
-    token_before = connection.activity_webhook.token
-    assert f"/hooks/actionkit/pages/{connection.pk}/{token_before}/" in before
+    token_before = activity_connection.activity_webhook.token
+    assert f"/hooks/actionkit/pages/{activity_connection.pk}/{token_before}/" in before
     client.post(_url(cast, "settings"), {"do": "regenerate"})
     after = client.get(_url(cast, "settings")).content.decode()
-    connection.activity_webhook.refresh_from_db()
-    assert connection.activity_webhook.token != token_before
-    assert connection.activity_webhook.token in after and token_before not in after
+    activity_connection.activity_webhook.refresh_from_db()
+    assert activity_connection.activity_webhook.token != token_before
+    assert activity_connection.activity_webhook.token in after and token_before not in after
 
 
 @pytest.mark.django_db
-def test_the_actions_tab_pages_by_keyset(cast, connection, synced_page, fake_ak, settings):
+def test_the_actions_tab_pages_by_keyset(cast, activity_connection, synced_page, fake_ak, settings):
     from strive.activity import selectors
 
     fake_ak.add_user(1)
     items = [action_from_ak(fake_ak.add_action(n, page=10, user=1, fields={"n": f"value{n}"})) for n in range(1, 56)]
-    actions_ingest(connection=connection, items=items, source="poll", client=fake_ak)
+    actions_ingest(connection=activity_connection, items=items, source="poll", client=fake_ak)
     client = cast.client_for(cast.alice)
     first = client.get(_url(cast, "actions"))
-    rows, next_before = selectors.keyset(selectors.action_list(connection=connection), before=None)
+    rows, next_before = selectors.keyset(selectors.action_list(connection=activity_connection), before=None)
     assert len(rows) == 50 and next_before == rows[-1].pk
     assert "value55" in first.content.decode() and "value5<" not in first.content.decode()
     second = client.get(_url(cast, "actions"), {"before": next_before}).content.decode()
@@ -121,11 +121,11 @@ def test_the_actions_tab_pages_by_keyset(cast, connection, synced_page, fake_ak,
 
 
 @pytest.mark.django_db
-def test_the_settings_pane_can_show_the_webhook_card_with_one_tag(rf, connection):
+def test_the_settings_pane_can_show_the_webhook_card_with_one_tag(rf, activity_connection):
     from django.template import engines
 
     request = rf.get("/")
     html = engines["django"].from_string("{% load strive_activity %}{% activity_webhook_card connection %}").render(
-        {"connection": connection}, request)
-    assert f"http://testserver/hooks/actionkit/pages/{connection.pk}/{connection.activity_webhook.token}/" in html
+        {"connection": activity_connection}, request)
+    assert f"http://testserver/hooks/actionkit/pages/{activity_connection.pk}/{activity_connection.activity_webhook.token}/" in html
     assert "Generate a new URL" in html

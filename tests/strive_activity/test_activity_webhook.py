@@ -23,12 +23,12 @@ def _body(action_id=501, page=10, user=7, **fields):
 
 
 @pytest.mark.django_db
-def test_it_takes_an_action_once_however_often_it_is_posted(client, connection, synced_page, fake_ak, cast,
+def test_it_takes_an_action_once_however_often_it_is_posted(client, activity_connection, synced_page, fake_ak, cast,
                                                             django_capture_on_commit_callbacks):
     fake_ak.add_user(7)
     automation_save(page=synced_page, template="Hi {{first_name}}, thanks for {{page_title}}", enabled=True,
                     actor=cast.alice)
-    url = webhook_path(connection=connection)
+    url = webhook_path(connection=activity_connection)
     with django_capture_on_commit_callbacks(execute=True):
         first = _post(client, url, _body(comment="yes"))
     with django_capture_on_commit_callbacks(execute=True):
@@ -43,26 +43,26 @@ def test_it_takes_an_action_once_however_often_it_is_posted(client, connection, 
 
 
 @pytest.mark.django_db
-def test_it_accepts_a_form_post_with_action_fields(client, connection, synced_page, fake_ak,
+def test_it_accepts_a_form_post_with_action_fields(client, activity_connection, synced_page, fake_ak,
                                                   django_capture_on_commit_callbacks):
     fake_ak.add_user(8)
     form = {"action_id": "77", "page_id": "10", "user_id": "8", "action_color": "blue"}
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(webhook_path(connection=connection), data=form)
+        response = client.post(webhook_path(connection=activity_connection), data=form)
     assert response.status_code == 202
     assert Action.objects.get(ak_id=77).fields == {"color": "blue"}
 
 
 @pytest.mark.django_db
-def test_it_refuses_a_wrong_or_replaced_token(client, connection, synced_page, cast):
-    good = webhook_path(connection=connection)
-    wrong = reverse("strive_activity_hooks:page-action", kwargs={"connection_id": connection.pk, "token": "x" * 43})
+def test_it_refuses_a_wrong_or_replaced_token(client, activity_connection, synced_page, cast):
+    good = webhook_path(connection=activity_connection)
+    wrong = reverse("strive_activity_hooks:page-action", kwargs={"connection_id": activity_connection.pk, "token": "x" * 43})
     assert _post(client, wrong, _body()).status_code == 404
     other = reverse("strive_activity_hooks:page-action", kwargs={"connection_id": 999999, "token": "x" * 43})
     assert _post(client, other, _body()).status_code == 404
-    webhook_secret_regenerate(connection=connection, actor=cast.alice)
+    webhook_secret_regenerate(connection=activity_connection, actor=cast.alice)
     assert _post(client, good, _body()).status_code == 404
-    assert _post(client, webhook_path(connection=connection), _body()).status_code == 202
+    assert _post(client, webhook_path(connection=activity_connection), _body()).status_code == 202
     assert WebhookEvent.objects.count() == 1
     assert cast.entity_a.audit_events.filter(action="strive.webhook_url.regenerated").exists()
 
@@ -75,8 +75,8 @@ def test_it_refuses_a_wrong_or_replaced_token(client, connection, synced_page, c
     ([1, 2], "application/json", 400, "JSON object"),
     ("hello", "text/plain", 415, "application/json"),
 ], ids=["bad-json", "no-id", "no-page-user", "not-object", "wrong-type"])
-def test_it_refuses_a_malformed_body_with_a_reason(client, connection, body, content_type, status, reason, caplog):
-    url = webhook_path(connection=connection)
+def test_it_refuses_a_malformed_body_with_a_reason(client, activity_connection, body, content_type, status, reason, caplog):
+    url = webhook_path(connection=activity_connection)
     with caplog.at_level(logging.WARNING):
         data = body if isinstance(body, str) else json.dumps(body)
         response = client.post(url, data=data, content_type=content_type)
@@ -87,30 +87,30 @@ def test_it_refuses_a_malformed_body_with_a_reason(client, connection, body, con
 
 
 @pytest.mark.django_db
-def test_it_never_logs_the_body(client, connection, caplog):
+def test_it_never_logs_the_body(client, activity_connection, caplog):
     with caplog.at_level(logging.DEBUG):
-        _post(client, webhook_path(connection=connection), {"page": 10, "email": "secret-person@example.org"})
+        _post(client, webhook_path(connection=activity_connection), {"page": 10, "email": "secret-person@example.org"})
     assert "secret-person" not in caplog.text
     assert all("secret-person" not in str(r.__dict__) for r in caplog.records)
 
 
 @pytest.mark.django_db
-def test_it_only_accepts_post(client, connection):
-    assert client.get(webhook_path(connection=connection)).status_code == 405
+def test_it_only_accepts_post(client, activity_connection):
+    assert client.get(webhook_path(connection=activity_connection)).status_code == 405
 
 
 @pytest.mark.django_db
-def test_it_ignores_actions_on_pages_that_are_not_synced(client, connection, synced_page, fake_ak,
+def test_it_ignores_actions_on_pages_that_are_not_synced(client, activity_connection, synced_page, fake_ak,
                                                          django_capture_on_commit_callbacks):
     fake_ak.add_user(7)
     with django_capture_on_commit_callbacks(execute=True):
-        assert _post(client, webhook_path(connection=connection), _body(page=99)).status_code == 202
+        assert _post(client, webhook_path(connection=activity_connection), _body(page=99)).status_code == 202
     assert not Action.objects.exists()
     assert WebhookEvent.objects.get().outcome == "Ignored: the page is not synced."
 
 
 @pytest.mark.django_db
-def test_a_burst_queues_one_drain_per_second_per_process(client, connection, monkeypatch,
+def test_a_burst_queues_one_drain_per_second_per_process(client, activity_connection, monkeypatch,
                                                          django_capture_on_commit_callbacks):
     from config.celery import app
     from strive.activity import tasks
@@ -121,7 +121,7 @@ def test_a_burst_queues_one_drain_per_second_per_process(client, connection, mon
     monkeypatch.setattr(tasks.webhook_events_process, "apply_async", lambda args, countdown: queued.append(countdown))
     monkeypatch.setattr(webhooks.time, "monotonic", lambda: clock[0])
     monkeypatch.setattr(webhooks, "_scheduled_here", {})
-    url = webhook_path(connection=connection)
+    url = webhook_path(connection=activity_connection)
     for action_id in (1, 2, 3, 4):
         if action_id == 4:
             clock[0] += webhooks.DRAIN_DEBOUNCE_SECONDS

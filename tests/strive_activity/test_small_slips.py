@@ -15,9 +15,9 @@ def _url(cast, name):
     return reverse(f"strive_activity:{name}", args=[cast.entity_a.slug])
 
 
-def test_a_second_group_with_the_same_name_is_refused(cast, connection, synced_page, fake_ak):
+def test_a_second_group_with_the_same_name_is_refused(cast, activity_connection, synced_page, fake_ak):
     fake_ak.add_user(1)
-    actions_ingest(connection=connection, items=[action_from_ak(fake_ak.add_action(
+    actions_ingest(connection=activity_connection, items=[action_from_ak(fake_ak.add_action(
         1, page=10, user=1, fields={"volunteer": "yes"}))], source="poll", client=fake_ak)
     client = cast.client_for(cast.alice)
     client.post(_url(cast, "actionfield-groups"), {"name": "Volunteers", "field_name": "volunteer"})
@@ -27,7 +27,7 @@ def test_a_second_group_with_the_same_name_is_refused(cast, connection, synced_p
     assert Group.objects.filter(entity=cast.entity_a, name__iexact="volunteers").count() == 1
 
 
-def test_the_actions_tab_says_synced_pages_are_importing(cast, connection, synced_page):
+def test_the_actions_tab_says_synced_pages_are_importing(cast, activity_connection, synced_page):
     Page.objects.filter(pk=synced_page.pk).update(import_status="running")
     page = cast.client_for(cast.alice).get(_url(cast, "actions")).content.decode()
     assert "No actions yet: petition-a is importing." in page and "Sync a page" not in page

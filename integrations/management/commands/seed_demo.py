@@ -16,7 +16,7 @@ class Command(BaseCommand):
     help = "Create (or refresh) the demo entity, its admin login and each integration's demo data. Safe to re-run."
 
     def add_arguments(self, parser):
-        parser.add_argument("--sandbox-host", default=f"127.0.0.1:{getattr(settings, 'SANDBOX_PORT', 8001)}")
+        parser.add_argument("--sandbox-host", default=f"127.0.0.1:{settings.SANDBOX_PORT}")
         parser.add_argument("--app-url", default="", help="where this app answers, e.g. http://127.0.0.1:8000, so the "
                             "sandbox can push page actions to it (make run sets it)")
 

@@ -55,3 +55,12 @@ def actionfield_group_matches(*, rule: ActionFieldGroup) -> set[tuple[int, int]]
 def actionfield_group_delete(*, rule: ActionFieldGroup, actor) -> None:
     """The ActionField Groups tab's delete: the only way these groups go."""
     group_remove(group=rule.group, actor=actor)
+
+
+def synced_off(*, row: Page | Usergroup, actor, noun: str) -> Page | Usergroup:
+    """Unsync a page or a usergroup: it stops taking ActionKit's changes; its group keeps its members and may now be
+    deleted. The caller holds the transaction."""
+    type(row).objects.filter(pk=row.pk).update(synced=False)
+    row.synced = False
+    audit_record(entity=row.connection.entity, actor=actor, action=f"strive.{noun}.unsynced", target=f"{noun} {row.name}")
+    return row

@@ -16,6 +16,7 @@ from integrations.services.audit import audit_record
 from strive.activity.mapping import parse_ak_time
 from strive.activity.models import Page
 from strive.activity.services.actions import actions_ingest
+from strive.activity.services.groups import synced_off
 from strive.activity.services.reading import actions_read
 from strive.activity.tasks import page_import as page_import_task
 from strive.models import Group
@@ -130,10 +131,7 @@ def page_sync(*, page: Page, actor) -> Page:
 @transaction.atomic
 def page_unsync(*, page: Page, actor) -> Page:
     """Unsync: stop taking its actions. The group stays, with its members, and may now be deleted."""
-    Page.objects.filter(pk=page.pk).update(synced=False)
-    page.synced = False
-    audit_record(entity=page.connection.entity, actor=actor, action="strive.page.unsynced", target=f"page {page.name}")
-    return page
+    return synced_off(row=page, actor=actor, noun="page")
 
 
 def page_import(*, page_id: int, client=None, deadline: float | None = None) -> int:

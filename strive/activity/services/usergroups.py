@@ -12,6 +12,7 @@ from integrations.models import Connection, SyncCursor
 from integrations.services.audit import audit_record
 from strive.activity.models import Usergroup
 from strive.activity.services.effects import memberships_add
+from strive.activity.services.groups import synced_off
 from strive.activity.tasks import usergroup_refresh as usergroup_refresh_task
 from strive.models import Group, GroupMembership, MemberLink
 
@@ -89,8 +90,4 @@ def usergroup_sync(*, usergroup: Usergroup, actor) -> Usergroup:
 
 @transaction.atomic
 def usergroup_unsync(*, usergroup: Usergroup, actor) -> Usergroup:
-    Usergroup.objects.filter(pk=usergroup.pk).update(synced=False)
-    usergroup.synced = False
-    audit_record(entity=usergroup.connection.entity, actor=actor, action="strive.usergroup.unsynced",
-                 target=f"usergroup {usergroup.name}")
-    return usergroup
+    return synced_off(row=usergroup, actor=actor, noun="usergroup")

@@ -17,7 +17,7 @@ __all__ = ["SendResult", "SmsBackend", "backend_path", "get_backend"]
 
 
 def backend_path() -> str:
-    return getattr(settings, "STRIVE_SMS_BACKEND", "") or DEFAULT_BACKEND
+    return settings.STRIVE_SMS_BACKEND or DEFAULT_BACKEND
 
 
 @lru_cache(maxsize=4)

@@ -1,5 +1,7 @@
 """Pages and Actions tabs, Sync/Unsync, and a page's automation."""
 
+from functools import partial
+
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 
@@ -8,7 +10,7 @@ from strive.activity import selectors
 from strive.activity.forms import AutomationForm
 from strive.activity.models import Automation, Page
 from strive.activity.services import automations, pages
-from strive.activity.views.common import context, with_connection
+from strive.activity.views.common import context, sync_button, with_connection
 
 
 @entity_view(methods=("GET",))
@@ -26,14 +28,11 @@ def pages_page(request, entity, connection):
 @with_connection
 def page_action(request, entity, connection, page_id: int, action: str):
     page = get_object_or_404(Page, pk=page_id, connection=connection)
-    if action == "sync":
-        pages.page_sync(page=page, actor=request.user)
-        messages.success(request, f"Synced “{page.name}”. Its group is ready; past actions are being imported.")
-    elif action == "unsync":
-        pages.page_unsync(page=page, actor=request.user)
-        messages.success(request, f"Unsynced “{page.name}”. Its group keeps its members and can now be deleted.")
-    else:
-        messages.error(request, "Unknown page action.")
+    sync_button(request, action, "page",
+                sync=(partial(pages.page_sync, page=page),
+                      f"Synced “{page.name}”. Its group is ready; past actions are being imported."),
+                unsync=(partial(pages.page_unsync, page=page),
+                        f"Unsynced “{page.name}”. Its group keeps its members and can now be deleted."))
     return redirect("strive_activity:pages", entity_slug=entity.slug)
 
 

@@ -1,5 +1,7 @@
 """ActionField Groups, Usergroups, Outbox and Webhook & polls tabs."""
 
+from functools import partial
+
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -9,7 +11,7 @@ from strive.activity import selectors
 from strive.activity.forms import ActionFieldGroupForm
 from strive.activity.models import ActionFieldGroup, Usergroup
 from strive.activity.services import groups, poll, usergroups, webhooks
-from strive.activity.views.common import context, with_connection
+from strive.activity.views.common import context, sync_button, with_connection
 
 
 @entity_view()
@@ -50,14 +52,11 @@ def usergroups_page(request, entity, connection):
 @with_connection
 def usergroup_action(request, entity, connection, usergroup_id: int, action: str):
     usergroup = get_object_or_404(Usergroup, pk=usergroup_id, connection=connection)
-    if action == "sync":
-        usergroups.usergroup_sync(usergroup=usergroup, actor=request.user)
-        messages.success(request, f"Synced “{usergroup.name}”: its group holds the synced members in it.")
-    elif action == "unsync":
-        usergroups.usergroup_unsync(usergroup=usergroup, actor=request.user)
-        messages.success(request, f"Unsynced “{usergroup.name}”. Its group can now be deleted.")
-    else:
-        messages.error(request, "Unknown usergroup action.")
+    sync_button(request, action, "usergroup",
+                sync=(partial(usergroups.usergroup_sync, usergroup=usergroup),
+                      f"Synced “{usergroup.name}”: its group holds the synced members in it."),
+                unsync=(partial(usergroups.usergroup_unsync, usergroup=usergroup),
+                        f"Unsynced “{usergroup.name}”. Its group can now be deleted."))
     return redirect("strive_activity:usergroups", entity_slug=entity.slug)
 
 
