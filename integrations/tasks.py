@@ -50,3 +50,17 @@ def backfills_sweep() -> None:
 def beat_heartbeat() -> None:
     # Written by a worker when beat's tick arrives, so /healthz sees both beat and a worker alive.
     cache.set(BEAT_HEARTBEAT_KEY, timezone.now().isoformat(), timeout=3600)
+
+
+@shared_task(name="integrations.import_job_run")
+def import_job_run(job_id: int) -> None:
+    from integrations.services import imports
+
+    imports.import_job_run(job_id=job_id)
+
+
+@shared_task(name="integrations.import_jobs_sweep")
+def import_jobs_sweep() -> None:
+    from integrations.services import imports
+
+    imports.import_jobs_sweep()

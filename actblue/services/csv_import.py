@@ -1,7 +1,8 @@
 """Import ActBlue's paid, refunded and cancelled-recurring CSV exports (actblue-webhooks.md §10).
 
-Each row becomes the webhook shape and goes through the same validation and services as the API, one transaction
-per row: a bad row is reported with its line number and every good row is kept. CSV times have no offset and
+Each row becomes the webhook shape and goes through the same validation and services as the API, one savepoint
+per row: a bad row is reported with its line number and every good row is kept. Rows are read in chunks: one query
+per chunk finds the rows already recorded, and one bulk insert per chunk writes the new rows' outbox rows. CSV times have no offset and
 are America/New_York (§8); booleans are t/f.
 """
 
@@ -9,14 +10,19 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
+from django.db import transaction
 from rest_framework.exceptions import ValidationError
 
 from actblue import serializers as s
+from actblue.models import Cancellation, LineItem
 from actblue.services.ledger import LedgerConflict, cancellation_record_by_order, contribution_record, refund_record
+from actblue.services.outbox import OutboxBatch, outbox_batch_flush
 from integrations.ids import id_from_text
 from integrations.models import Entity
+from integrations.registry import ImportChunk
 
 EASTERN = ZoneInfo("America/New_York")
 KINDS = ("paid", "refunded", "cancelled")
@@ -107,44 +113,133 @@ def _flatten(detail, prefix: str = "") -> list[str]:
     return [f"{prefix.rstrip('.').replace('lineitems.', '') or 'row'}: {detail}"]
 
 
-def _import_row(entity: Entity, row: dict, kind: str) -> bool:
-    """Record one row; True when it was new. Raises ValueError with a readable message."""
+def _import_row(entity: Entity, row: dict, kind: str, batch: OutboxBatch) -> bool:
+    """Record one row; True when it was new. Its outbox rows join `batch`. Raises ValueError with a readable message."""
     if kind == "cancelled":
-        cancelled_at = next((csv_time(row[c]) for c in CANCELLED_AT_COLUMNS if (row.get(c) or "").strip()), None)
+        cancelled_at = _cancelled_at(row)
         if cancelled_at is None:
             raise ValueError("Cancelled Date: this field is required.")
         return bool(cancellation_record_by_order(entity=entity, order_number=row["Receipt ID"].strip(),
-                                                 cancelled_at=cancelled_at).created)
+                                                 cancelled_at=cancelled_at, batch=batch).created)
     serializer_class = s.RefundNotificationSerializer if kind == "refunded" else s.ContributionNotificationSerializer
     serializer = serializer_class(data=row_to_notification(row, kind=kind))
     if not serializer.is_valid():
         raise ValueError("; ".join(_flatten(serializer.errors)))
     recorder = refund_record if kind == "refunded" else contribution_record
-    return bool(recorder(entity=entity, data=serializer.validated_data).created)
+    return bool(recorder(entity=entity, data=serializer.validated_data, batch=batch).created)
+
+
+def _cancelled_at(row: dict):
+    return next((csv_time(row[c]) for c in CANCELLED_AT_COLUMNS if (row.get(c) or "").strip()), None)
+
+
+def _text(row: dict, column: str) -> str:
+    return (row.get(column) or "").strip()
+
+
+def _same_line_item(row: dict, order_number: str, amount: Decimal, recipient: int) -> bool:
+    try:
+        row_amount = Decimal(_text(row, "Amount"))
+    except InvalidOperation:
+        return False
+    return (_text(row, "Receipt ID") == order_number and row_amount == amount
+            and id_from_text(_text(row, "Recipient ID")) == recipient)
+
+
+def rows_already_recorded(*, entity: Entity, kind: str, rows: list[tuple[int, dict]]) -> set[int]:
+    """The lines of `rows` this tenant's ledger already holds as they are, in one query for the whole chunk.
+
+    A row that differs from what is recorded is not in the set: the full path reports the conflict in its words.
+    """
+    if kind == "cancelled":
+        return _cancellations_recorded(entity, rows)
+    wanted: dict[int, list[tuple[int, dict]]] = {}
+    for line, row in rows:
+        lineitem_id = id_from_text(_text(row, "Lineitem ID"))
+        if lineitem_id:
+            wanted.setdefault(lineitem_id, []).append((line, row))
+    fields = ["lineitem_id", "contribution__order_number", "amount", "recipient_actblue_id", "refund"]
+    found = LineItem.objects.filter(entity=entity, lineitem_id__in=list(wanted)).values_list(*fields)
+    return {line for lineitem_id, order_number, amount, recipient, refund in found
+            if kind != "refunded" or refund is not None
+            for line, row in wanted[lineitem_id] if _same_line_item(row, order_number, amount, recipient)}
+
+
+def _cancellations_recorded(entity: Entity, rows: list[tuple[int, dict]]) -> set[int]:
+    keys = {}
+    for line, row in rows:
+        try:
+            keys[line] = (_text(row, "Receipt ID"), _cancelled_at(row))
+        except ValueError:
+            continue  # The full path reports the unreadable date.
+    orders = {order for order, _ in keys.values()}
+    found = set(Cancellation.objects.filter(contribution__entity=entity, contribution__order_number__in=orders)
+                .values_list("contribution__order_number", "cancelled_at"))
+    return {line for line, key in keys.items() if key in found}
+
+
+@transaction.atomic
+def csv_rows_import(*, entity: Entity, kind: str, rows: list[tuple[int, dict]]) -> ImportChunk:
+    """Record one chunk of export rows (line, row). Each row has its own savepoint, so a bad row is reported and the
+    others kept; rows already recorded are found with one query, and the new rows' outbox rows are written in bulk."""
+    known = rows_already_recorded(entity=entity, kind=kind, rows=rows)
+    batch, recorded, existing, errors = OutboxBatch(), 0, len(known), []
+    for line, row in rows:
+        if line in known:
+            continue
+        row_batch = OutboxBatch()
+        try:
+            with transaction.atomic():
+                new = _import_row(entity, row, kind, row_batch)
+        except (ValueError, LedgerConflict, ValidationError) as exc:
+            errors.append((line, str(exc)))
+            continue
+        batch.extend(row_batch)
+        recorded += new
+        existing += not new
+    outbox_batch_flush(entity_id=entity.pk, batch=batch)
+    return ImportChunk(recorded=recorded, existing=existing, errors=tuple(errors))
+
+
+SYNC_CHUNK_ROWS = 200  # Rows per chunk when a file is imported in the caller's process (manage.py).
 
 
 def csv_import(*, entity: Entity, stream, kind: str) -> ImportReport:
-    """Import one export. `stream` yields text lines. Raises CsvFileError when the file as a whole is unusable."""
+    """Import one export in this process. `stream` yields text lines. Raises CsvFileError when the file as a whole
+    is unusable. Pages import in the background instead (actblue.services.csv_jobs)."""
     reader = csv.DictReader(stream)
-    missing = [c for c in REQUIRED[kind] if c not in (reader.fieldnames or [])]
+    missing = csv_missing_columns(reader.fieldnames or [], kind=kind)
     if missing:
-        raise CsvFileError(f"This is not an ActBlue {kind} export: missing column(s) {', '.join(missing)}.")
-    report = ImportReport(kind)
+        raise CsvFileError(missing)
+    report, rows = ImportReport(kind), []
     while True:
         try:
             row = next(reader)
         except StopIteration:
-            return report
+            break
         except csv.Error as exc:
             report.add_error(reader.line_num, f"Unreadable CSV: {exc}")
             continue
-        try:
-            new = _import_row(entity, row, kind)
-        except (ValueError, LedgerConflict, ValidationError) as exc:
-            report.add_error(reader.line_num, str(exc))
-            continue
-        report.imported += new
-        report.duplicates += not new
+        rows.append((reader.line_num, row))
+        if len(rows) == SYNC_CHUNK_ROWS:
+            _report_add(report, csv_rows_import(entity=entity, kind=kind, rows=rows))
+            rows = []
+    if rows:
+        _report_add(report, csv_rows_import(entity=entity, kind=kind, rows=rows))
+    return report
+
+
+def _report_add(report: ImportReport, chunk: ImportChunk) -> None:
+    report.imported += chunk.recorded
+    report.duplicates += chunk.existing
+    for line, message in chunk.errors:
+        report.add_error(line, message)
+
+
+def csv_missing_columns(headers: list[str], *, kind: str) -> str:
+    """The message for a file that is not this kind of export, or "" when its header row is right."""
+    missing = [c for c in REQUIRED[kind] if c not in headers]
+    return f"This is not an ActBlue {kind} export: missing column(s) {', '.join(missing)}." if missing else ""
 
 
 def csv_import_bytes(*, entity: Entity, data: bytes, kind: str) -> ImportReport:
