@@ -1,6 +1,7 @@
 // Live progress: any element with data-progress-url is refreshed from that JSON endpoint every 2 seconds.
 // The JSON may carry percent, sent, total, eta_seconds, status_label and done; elements inside with
-// data-field="<name>" show the value, and a .progress > span shows the percent.
+// data-field="<name>" show the value, and a .progress > span shows the percent. With data-reload-on-finish, the page
+// reloads when done turns true.
 (function () {
   function formatEta(seconds) {
     if (seconds === null || seconds === undefined) return "—";
@@ -23,7 +24,15 @@
   function poll(el) {
     fetch(el.getAttribute("data-progress-url"), { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (data) { if (data) { render(el, data); if (data.done) return; } setTimeout(function () { poll(el); }, 2000); })
+      .then(function (data) {
+        if (data) {
+          render(el, data);
+          // A page rendered while the work ran reloads once when it ends, to show what only the server draws.
+          if (data.done && el.hasAttribute("data-reload-on-finish")) { window.location.reload(); return; }
+          if (data.done) return;
+        }
+        setTimeout(function () { poll(el); }, 2000);
+      })
       .catch(function () { setTimeout(function () { poll(el); }, 5000); });
   }
   document.addEventListener("DOMContentLoaded", function () {
