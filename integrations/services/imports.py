@@ -29,7 +29,9 @@ from integrations.tasks import import_job_run as import_job_run_task
 logger = logging.getLogger(__name__)
 
 IMPORT_MAX_BYTES = 20 * 1024 * 1024  # The largest file accepted at upload.
-IMPORT_CHUNK_ROWS = 200  # Rows per chunk: one transaction, one "already recorded" query per kind.
+IMPORT_CHUNK_ROWS = 500  # Most rows per chunk: one transaction, one "already recorded" query per kind.
+FIRST_CHUNK_ROWS = 50  # Before the rate is known: the page shows progress within a few seconds.
+CHUNK_SECONDS = 1.0  # Later chunks hold about this much work, so progress moves and Cancel waits at most this long.
 IMPORT_SLICE_SECONDS = 10.0  # A slice hands over to a fresh task after this long.
 IMPORT_MAX_ERRORS = 1000  # Row errors kept for the download; the count goes on past it.
 IMPORT_STALE_SECONDS = 120  # An open job with no heartbeat for this long is restarted by the sweep.
@@ -150,15 +152,22 @@ def _chunk_run(job_id: int, handler, text: str, headers: list[str], cursor: int)
         stream = io.StringIO(text, newline="")
         stream.seek(cursor)
         reader = csv.DictReader(stream, fieldnames=headers)
-        rows, bad, ended = _chunk_read(reader, job.cursor_line)
+        rows, bad, ended = _chunk_read(reader, job.cursor_line, chunk_rows(job))
         chunk = handler(job, rows) if rows else ImportChunk()
         _job_advance(job, chunk, rows, bad, ended, offset=stream.tell(), lines=job.cursor_line + reader.line_num)
     return None if ended else job.cursor
 
 
-def _chunk_read(reader: csv.DictReader, base_line: int):
+def chunk_rows(job: ImportJob) -> int:
+    """Rows for the next chunk: about CHUNK_SECONDS of work at the job's measured rate."""
+    if not job.rate:
+        return min(FIRST_CHUNK_ROWS, IMPORT_CHUNK_ROWS)
+    return max(1, min(IMPORT_CHUNK_ROWS, int(job.rate * CHUNK_SECONDS)))
+
+
+def _chunk_read(reader: csv.DictReader, base_line: int, limit: int):
     rows, bad = [], None
-    while len(rows) < IMPORT_CHUNK_ROWS:
+    while len(rows) < limit:
         try:
             row = next(reader)
         except StopIteration:

@@ -43,14 +43,14 @@ def alice(world):
 def held_slices(monkeypatch):
     """Hand-overs are recorded instead of run, so a test can act between one slice and the next."""
     queued = []
-    monkeypatch.setattr(imports, "IMPORT_CHUNK_ROWS", 2)
+    monkeypatch.setattr(imports, "chunk_rows", lambda job: 2)
     monkeypatch.setattr(imports, "IMPORT_SLICE_SECONDS", 0)
     monkeypatch.setattr(imports.import_job_run_task, "apply_async", lambda args, **kw: queued.append(args[0]))
     return queued
 
 
 def test_it_answers_at_once_with_a_job_page_and_reads_the_file_in_slices(world, alice, monkeypatch):
-    monkeypatch.setattr(imports, "IMPORT_CHUNK_ROWS", 3)
+    monkeypatch.setattr(imports, "chunk_rows", lambda job: 3)
     monkeypatch.setattr(imports, "IMPORT_SLICE_SECONDS", 0)  # One chunk per slice, then a fresh task.
     slices = []
     run = imports.import_job_run
@@ -134,6 +134,7 @@ def test_re_importing_says_already_recorded_with_no_new_deliveries_and_a_query_p
 
 def test_a_fresh_import_queues_one_send_per_chunk_not_one_per_row(world, alice, monkeypatch):
     queued = []
+    monkeypatch.setattr(imports, "chunk_rows", lambda job: 200)
     monkeypatch.setattr("integrations.services.deliveries.delivery_send_queue", lambda pk, **kw: queued.append(pk))
     _, job, _ = upload(alice, world.cast.entity_a, paid_csv(450, recipient=ENTITY_A_ID).encode())
     assert job.rows_recorded == 450 and Delivery.objects.filter(connection=world.connection_a).count() == 450
@@ -175,6 +176,11 @@ def test_the_import_page_lists_recent_imports(world, alice):
     _, job, _ = upload(alice, world.cast.entity_a, PAID, name="spring.csv")
     page = alice.get(import_url(world.cast.entity_a)).content.decode()
     assert "Recent imports" in page and job_url("import-job", job) in page and "spring.csv" in page
+
+
+@pytest.mark.parametrize("rate, rows", [(0.0, 50), (12.5, 12), (0.2, 1), (90_000.0, 500)])
+def test_a_chunk_holds_about_a_second_of_work(rate, rows):
+    assert imports.chunk_rows(ImportJob(rate=rate)) == rows
 
 
 def test_a_stale_job_is_restarted_by_the_sweep(world, alice, held_slices):
