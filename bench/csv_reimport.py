@@ -54,12 +54,13 @@ def broker_depth() -> int:
 
 def run_job(entity, text: str) -> dict:
     from actblue.kind import KIND
+    from integrations.import_files import import_file_read
     from integrations.models import ImportJob
     from integrations.services import imports
 
     imports.import_job_queue = lambda job_id: None  # Slices are run inline below instead of by a worker.
     started = time.monotonic()
-    file = imports.import_file_read(data=text.encode())
+    file = import_file_read(data=text.encode())
     job = imports.import_job_create(entity=entity, kind=KIND, file_name="bench.csv", file=file, actor=None,
                                     params={"export": "paid"})
     answered = time.monotonic() - started

@@ -9,22 +9,18 @@ are America/New_York (§8); booleans are t/f.
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import datetime
-from decimal import Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from rest_framework.exceptions import ValidationError
 
 from actblue import serializers as s
-from actblue.models import Cancellation, LineItem
+from actblue.services.csv_known import csv_cancelled_at, csv_time, rows_already_recorded
 from actblue.services.ledger import LedgerConflict, cancellation_record_by_order, contribution_record, refund_record
 from actblue.services.outbox import OutboxBatch, outbox_batch_flush
 from integrations.ids import id_from_text
 from integrations.models import Entity
 from integrations.registry import ImportChunk
 
-EASTERN = ZoneInfo("America/New_York")
 KINDS = ("paid", "refunded", "cancelled")
 MAX_REPORTED_ERRORS = 500  # Enough to fix a file; a file that is all errors is the wrong file.
 
@@ -34,7 +30,6 @@ DONOR_COLUMNS = {"firstname": "Donor First Name", "lastname": "Donor Last Name",
 REQUIRED = {"paid": ("Lineitem ID", "Receipt ID", "Date", "Amount", "Recipient ID"),
             "refunded": ("Lineitem ID", "Receipt ID", "Date", "Amount", "Recipient ID", "Refund Date"),
             "cancelled": ("Receipt ID",)}
-CANCELLED_AT_COLUMNS = ("Cancelled Date", "Cancellation Date", "Cancelled At", "Date Cancelled")
 
 
 @dataclass
@@ -53,18 +48,6 @@ class ImportReport:
 
 class CsvFileError(ValueError):
     """The file as a whole cannot be read (wrong columns, not CSV, not UTF-8)."""
-
-
-def csv_time(value: str):
-    """'2020-01-01 04:33:42' (Eastern, no offset) → aware datetime; ISO strings with an offset pass through."""
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"'{value[:40]}' is not a date and time like 2020-01-01 04:33:42.") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=EASTERN)
 
 
 def _flag(row: dict, column: str) -> bool:
@@ -116,7 +99,7 @@ def _flatten(detail, prefix: str = "") -> list[str]:
 def _import_row(entity: Entity, row: dict, kind: str, batch: OutboxBatch) -> bool:
     """Record one row; True when it was new. Its outbox rows join `batch`. Raises ValueError with a readable message."""
     if kind == "cancelled":
-        cancelled_at = _cancelled_at(row)
+        cancelled_at = csv_cancelled_at(row)
         if cancelled_at is None:
             raise ValueError("Cancelled Date: this field is required.")
         return bool(cancellation_record_by_order(entity=entity, order_number=row["Receipt ID"].strip(),
@@ -127,55 +110,6 @@ def _import_row(entity: Entity, row: dict, kind: str, batch: OutboxBatch) -> boo
         raise ValueError("; ".join(_flatten(serializer.errors)))
     recorder = refund_record if kind == "refunded" else contribution_record
     return bool(recorder(entity=entity, data=serializer.validated_data, batch=batch).created)
-
-
-def _cancelled_at(row: dict):
-    return next((csv_time(row[c]) for c in CANCELLED_AT_COLUMNS if (row.get(c) or "").strip()), None)
-
-
-def _text(row: dict, column: str) -> str:
-    return (row.get(column) or "").strip()
-
-
-def _same_line_item(row: dict, order_number: str, amount: Decimal, recipient: int) -> bool:
-    try:
-        row_amount = Decimal(_text(row, "Amount"))
-    except InvalidOperation:
-        return False
-    return (_text(row, "Receipt ID") == order_number and row_amount == amount
-            and id_from_text(_text(row, "Recipient ID")) == recipient)
-
-
-def rows_already_recorded(*, entity: Entity, kind: str, rows: list[tuple[int, dict]]) -> set[int]:
-    """The lines of `rows` this tenant's ledger already holds as they are, in one query for the whole chunk.
-
-    A row that differs from what is recorded is not in the set: the full path reports the conflict in its words.
-    """
-    if kind == "cancelled":
-        return _cancellations_recorded(entity, rows)
-    wanted: dict[int, list[tuple[int, dict]]] = {}
-    for line, row in rows:
-        lineitem_id = id_from_text(_text(row, "Lineitem ID"))
-        if lineitem_id:
-            wanted.setdefault(lineitem_id, []).append((line, row))
-    fields = ["lineitem_id", "contribution__order_number", "amount", "recipient_actblue_id", "refund"]
-    found = LineItem.objects.filter(entity=entity, lineitem_id__in=list(wanted)).values_list(*fields)
-    return {line for lineitem_id, order_number, amount, recipient, refund in found
-            if kind != "refunded" or refund is not None
-            for line, row in wanted[lineitem_id] if _same_line_item(row, order_number, amount, recipient)}
-
-
-def _cancellations_recorded(entity: Entity, rows: list[tuple[int, dict]]) -> set[int]:
-    keys = {}
-    for line, row in rows:
-        try:
-            keys[line] = (_text(row, "Receipt ID"), _cancelled_at(row))
-        except ValueError:
-            continue  # The full path reports the unreadable date.
-    orders = {order for order, _ in keys.values()}
-    found = set(Cancellation.objects.filter(contribution__entity=entity, contribution__order_number__in=orders)
-                .values_list("contribution__order_number", "cancelled_at"))
-    return {line for line, key in keys.items() if key in found}
 
 
 @transaction.atomic

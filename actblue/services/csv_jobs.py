@@ -6,9 +6,10 @@ whether a file is an export of the chosen type and records a chunk with csv_impo
 
 from actblue.kind import KIND
 from actblue.services.csv_import import CsvFileError, csv_missing_columns, csv_rows_import
+from integrations.import_files import ImportFileInvalid, import_file_read
 from integrations.models import Connection, Entity, ImportJob
 from integrations.registry import ImportChunk
-from integrations.services.imports import ImportFileInvalid, import_file_read, import_job_create
+from integrations.services.imports import import_job_create
 
 
 def contributions_import_start(*, entity: Entity, connection: Connection | None, data: bytes, file_name: str,

@@ -1,19 +1,17 @@
 """Background imports: an uploaded CSV becomes an ImportJob, and workers read it in bounded slices.
 
-The file is checked as a whole at upload (`import_file_read`, which raises ImportFileInvalid with a message for the
-person), so a bad file is refused before anything is queued. Then `import_job_run` reads chunks of rows after the
+The file is checked as a whole at upload (integrations.import_files.import_file_read, which raises
+ImportFileInvalid with a message for the person), so a bad file is refused before anything is queued. Then `import_job_run` reads chunks of rows after the
 job's cursor and hands each to its kind's `import_rows` hook, in one transaction with the cursor and the counters,
 so a worker that dies mid-chunk leaves the job where the last chunk left it. After IMPORT_SLICE_SECONDS the slice
 queues a fresh task and returns, so a 50,000-row file never holds a worker for minutes. Cancelling is seen at the
 next chunk: what was recorded stays recorded.
 """
 
-import codecs
 import csv
 import io
 import logging
 import time
-from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 
@@ -21,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations import registry
+from integrations.import_files import ImportFile
 from integrations.models import Connection, Entity, ImportJob
 from integrations.registry import ImportChunk
 from integrations.services.audit import audit_record
@@ -28,7 +27,6 @@ from integrations.tasks import import_job_run as import_job_run_task
 
 logger = logging.getLogger(__name__)
 
-IMPORT_MAX_BYTES = 20 * 1024 * 1024  # The largest file accepted at upload.
 IMPORT_CHUNK_ROWS = 500  # Most rows per chunk: one transaction, one "already recorded" query per kind.
 FIRST_CHUNK_ROWS = 50  # Before the rate is known: the page shows progress within a few seconds.
 CHUNK_SECONDS = 1.0  # Later chunks hold about this much work, so progress moves and Cancel waits at most this long.
@@ -36,62 +34,6 @@ IMPORT_SLICE_SECONDS = 10.0  # A slice hands over to a fresh task after this lon
 IMPORT_MAX_ERRORS = 1000  # Row errors kept for the download; the count goes on past it.
 IMPORT_STALE_SECONDS = 120  # An open job with no heartbeat for this long is restarted by the sweep.
 RATE_SMOOTHING = 0.3  # Weight of the newest chunk in the smoothed rows-per-second.
-SPREADSHEET_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # .xlsx (a zip) and legacy .xls.
-
-
-class ImportFileInvalid(ValueError):
-    """The file as a whole cannot be imported; the message says why, in words for the person who uploaded it."""
-
-
-@dataclass(frozen=True)
-class ImportFile:
-    text: str
-    headers: list[str]
-    header_end: int  # Character offset of the first data record.
-    header_lines: int
-    total_rows: int
-
-
-def import_file_read(*, data: bytes) -> ImportFile:
-    """Decode and check an upload, and count its rows. Raises ImportFileInvalid."""
-    if len(data) > IMPORT_MAX_BYTES:
-        raise ImportFileInvalid("The file is larger than 20 MB; split it into smaller files.")
-    if not data.strip():
-        raise ImportFileInvalid("The file is empty.")
-    if data.startswith(SPREADSHEET_MAGIC):
-        raise ImportFileInvalid("This is a spreadsheet file, not CSV. Save it as “CSV UTF-8” and upload that.")
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise ImportFileInvalid("The file is UTF-16 text; save it as “CSV UTF-8” and try again.")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ImportFileInvalid("The file is not UTF-8 text; save it as “CSV UTF-8” and try again.") from None
-    if "\x00" in text.partition("\n")[0]:
-        raise ImportFileInvalid("The file's header row holds NUL bytes, so it is not a text CSV file; save it as "
-                                "“CSV UTF-8” and try again.")
-    stream = io.StringIO(text, newline="")
-    reader = csv.reader(stream)
-    try:
-        headers = next(reader)
-    except (StopIteration, csv.Error):
-        raise ImportFileInvalid("The file is not CSV: its first line is not a header row.") from None
-    header_end, header_lines = stream.tell(), reader.line_num
-    total = _rows_count(reader)
-    if not total:
-        raise ImportFileInvalid("The file has a header row but no rows to import.")
-    return ImportFile(text, headers, header_end, header_lines, total)
-
-
-def _rows_count(reader) -> int:
-    total = 0
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return total
-        except csv.Error:
-            return total + 1  # The unreadable record is reported as a row error; nothing after it is read.
-        total += bool(row)  # A blank line is no row, as csv.DictReader skips it.
 
 
 @transaction.atomic

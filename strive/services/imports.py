@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from integrations.import_files import ImportFileInvalid, import_file_read
 from integrations.models import ImportJob
 from integrations.registry import ImportChunk
 from integrations.services.audit import audit_record
-from integrations.services.imports import ImportFileInvalid, import_file_read, import_job_create
+from integrations.services.imports import import_job_create
 from strive.kind import KIND
 from strive.models import CustomField, Member
 from strive.services.members import (

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from actblue.models import LineItem
 from actblue.services.csv_import import csv_rows_import
+from integrations import import_files
 from integrations.models import AuditEvent, Delivery, ImportJob
 from integrations.services import imports
 from tests.actblue import payloads
@@ -165,7 +166,7 @@ def test_a_bad_file_is_a_400_with_the_reason_and_nothing_queued(world, alice, na
 
 
 def test_a_file_over_the_limit_is_a_400(world, alice, monkeypatch):
-    monkeypatch.setattr(imports, "IMPORT_MAX_BYTES", 100)
+    monkeypatch.setattr(import_files, "IMPORT_MAX_BYTES", 100)
     response = alice.post(import_url(world.cast.entity_a), {"kind": "paid", "file": SimpleUploadedFile(
         "paid.csv", paid_csv(5, recipient=ENTITY_A_ID).encode())})
     assert response.status_code == 400 and "larger than 20 MB" in response.content.decode()
