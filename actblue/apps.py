@@ -12,7 +12,8 @@ class ActBlueConfig(AppConfig):
         from actblue.kind import DECLARED_KIND
         from actblue.sender import actblue_send
         from actblue.services.backfill import plan_backfill_chunk
+        from actblue.services.csv_jobs import import_rows
         from integrations.registry import register_kind
 
         register_kind(replace(DECLARED_KIND, send=actblue_send, plan_backfill_chunk=plan_backfill_chunk,
-                              seed_demo=seed_demo))
+                              seed_demo=seed_demo, import_rows=import_rows))

@@ -20,7 +20,7 @@ EVENT_TYPES = ("contribution", "refund", "cancellation")
 DECLARED_KIND = Kind(
     slug=KIND, title="ActionKit", order=10,
     description="Contributions, refunds and recurring cancellations flow to ActionKit automatically.",
-    connect_url="actblue:connect", detail_url="actblue:detail",
+    connect_url="actblue:connect", detail_url="actblue:detail", import_url="actblue:import",
     nav=(NavLink("Contributions", "actblue:contributions", order=30),),
     tabs=(Tab("detail", "Details", "actblue:detail"),
           Tab("settings", "Settings", "actblue:settings", needs_active_connection=True),

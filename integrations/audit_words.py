@@ -33,6 +33,8 @@ ACTION_LABELS = {
     "group.created": "Created a group",
     "group.member_added": "Added a member to a group",
     "group.member_removed": "Removed a member from a group",
+    "import.cancelled": "Cancelled an import",
+    "import.started": "Started an import",
     "invitation.accepted": "Accepted an invitation",
     "invitation.revoked": "Revoked an invitation",
     "invitation.sent": "Sent an invitation",

@@ -261,3 +261,51 @@ class ApiCredential(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["entity", "name"], condition=Q(revoked_at__isnull=True), name="apicredential_unique_live_name")]
+
+
+class ImportJob(models.Model):
+    """One uploaded file imported in the background, slice by slice, by its kind's `import_rows` hook.
+
+    The file lives in `content` (UTF-8 bytes; bytes, so a NUL in a data row reaches the kind's row checks on
+    PostgreSQL too), so any worker on any host can run the next slice. `cursor` is the character offset of the next
+    unread record and `cursor_line` the file lines before it, so row numbers in `errors` are the file's own.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Importing"
+        DONE = "done", "Finished"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    OPEN = (Status.QUEUED, Status.RUNNING)
+
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="import_jobs")
+    kind = models.CharField(max_length=40, help_text="The registered kind whose import_rows hook reads the rows.")
+    connection = models.ForeignKey(Connection, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    params = models.JSONField(default=dict, blank=True, help_text="What the kind needs, e.g. the export type.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    file_name = models.CharField(max_length=255)
+    content = models.BinaryField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    total_rows = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0, help_text="Rows read so far: recorded, already recorded or bad.")
+    rows_recorded = models.PositiveIntegerField(default=0)
+    rows_existing = models.PositiveIntegerField(default=0, help_text="Rows already recorded before this import.")
+    rows_failed = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True, help_text="[{row, message}], the first IMPORT_MAX_ERRORS.")
+    cursor = models.PositiveBigIntegerField(default=0)
+    cursor_line = models.PositiveIntegerField(default=0)
+    rate = models.FloatField(default=0.0, help_text="Rows per second, smoothed over slices' chunks.")
+    failure = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["entity", "kind", "-id"], name="importjob_recent_idx"),
+                   models.Index(fields=["status", "heartbeat_at"], name="importjob_open_idx")]
+
+    def __str__(self) -> str:
+        return f"import {self.pk} of {self.file_name}"

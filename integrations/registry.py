@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from integrations.models import Backfill, Connection, Delivery
+    from integrations.models import Backfill, Connection, Delivery, ImportJob
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,15 @@ class BackfillChunk:
     planned: int  # Deliveries this chunk added or reopened.
     last_source_id: int  # Cursor: planning resumes after it.
     done: bool
+
+
+@dataclass(frozen=True)
+class ImportChunk:
+    """What a kind's `import_rows` made of one chunk of an import's rows."""
+
+    recorded: int = 0  # Rows that wrote something new.
+    existing: int = 0  # Rows already recorded: nothing written.
+    errors: tuple[tuple[int, str], ...] = ()  # (file line, reason) for each row refused; the other rows are kept.
 
 
 @dataclass(frozen=True)
@@ -64,6 +73,10 @@ class Kind:
     send: Callable[["Connection", "Delivery"], Outcome] | None = None
     plan_backfill_chunk: Callable[["Backfill", int, int], BackfillChunk] | None = None
     seed_demo: Callable[..., None] | None = None  # seed_demo(*, entity, sandbox_host, app_url, stdout): idempotent.
+    # import_rows(job, rows) records one chunk of an ImportJob: rows are (file line, {header: value}). Called inside
+    # the chunk's transaction; it must check "already recorded" for the whole chunk at once, not row by row.
+    import_rows: Callable[["ImportJob", list[tuple[int, dict]]], ImportChunk] | None = None
+    import_url: str = ""  # URL name of the kind's upload page, linked from the job page.
     nav: tuple[NavLink, ...] = ()
     tabs: tuple[Tab, ...] = ()
 

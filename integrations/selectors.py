@@ -3,7 +3,7 @@
 from django.db.models import QuerySet
 from django.http import Http404
 
-from integrations.models import AuditEvent, Connection, Delivery, Entity, Invitation, Membership
+from integrations.models import AuditEvent, Connection, Delivery, Entity, ImportJob, Invitation, Membership
 
 
 def membership_for(*, user, entity: Entity) -> Membership | None:
@@ -79,3 +79,16 @@ def invitation_list_pending(*, entity: Entity) -> QuerySet[Invitation]:
     """Invitations not yet accepted or revoked, expired ones included so they can be sent again."""
     return (Invitation.objects.filter(entity=entity, accepted_at__isnull=True, revoked_at__isnull=True)
             .select_related("invited_by").order_by("email"))
+
+
+def import_job_get(*, entity: Entity, job_id: int) -> ImportJob:
+    """The entity's job, without its file; another tenant's id is a 404."""
+    job = ImportJob.objects.defer("content").filter(pk=job_id, entity=entity).first()
+    if job is None:
+        raise Http404
+    return job
+
+
+def import_job_list(*, entity: Entity, kind: str, limit: int = 10) -> list[ImportJob]:
+    return list(ImportJob.objects.defer("content", "errors").filter(entity=entity, kind=kind)
+                .select_related("created_by").order_by("-id")[:limit])

@@ -61,3 +61,17 @@ def queue_heartbeat(queue: str) -> None:
     # Beat sends one to every other queue; a worker takes it only when it has a free slot and the tasks queued before
     # it are done, so its age is how long that queue's work waits. /healthz reads it.
     cache.set(queue_heartbeat_key(queue), timezone.now().isoformat(), timeout=3600)
+
+
+@shared_task(name="integrations.import_job_run")
+def import_job_run(job_id: int) -> None:
+    from integrations.services import imports
+
+    imports.import_job_run(job_id=job_id)
+
+
+@shared_task(name="integrations.import_jobs_sweep")
+def import_jobs_sweep() -> None:
+    from integrations.services import imports
+
+    imports.import_jobs_sweep()

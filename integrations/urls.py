@@ -1,6 +1,6 @@
 from django.urls import path
 
-from integrations import views, views_team
+from integrations import views, views_imports, views_team
 
 app_name = "integrations"
 
@@ -16,4 +16,8 @@ urlpatterns = [
     path("activity/", views.activity, name="activity"),
     path("api-keys/", views.api_keys_page, name="api-keys"),
     path("api-keys/<int:credential_id>/<str:action>/", views.api_key_action, name="api-key-action"),
+    path("imports/<int:job_id>/", views_imports.import_job_page, name="import-job"),
+    path("imports/<int:job_id>/progress/", views_imports.import_job_progress_json, name="import-job-progress"),
+    path("imports/<int:job_id>/errors.csv", views_imports.import_job_errors_csv, name="import-job-errors"),
+    path("imports/<int:job_id>/cancel/", views_imports.import_job_cancel_view, name="import-job-cancel"),
 ]

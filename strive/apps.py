@@ -12,5 +12,6 @@ class StriveConfig(AppConfig):
         from strive.demo import seed_demo
         from strive.kind import DECLARED_KIND
         from strive.sender import member_send
+        from strive.services.imports import import_rows
 
-        register_kind(replace(DECLARED_KIND, send=member_send, seed_demo=seed_demo))
+        register_kind(replace(DECLARED_KIND, send=member_send, seed_demo=seed_demo, import_rows=import_rows))

@@ -12,7 +12,7 @@ KIND = "strive_actionkit"
 DECLARED_KIND = Kind(
     slug=KIND, title="ActionKit member sync", order=20,
     description="Two-way sync of SMS members with ActionKit users, pages, actions and usergroups.",
-    connect_url="strive:connect", detail_url="strive:detail",
+    connect_url="strive:connect", detail_url="strive:detail", import_url="strive:member-import",
     nav=(NavLink("Members", "strive:members", order=10), NavLink("Groups", "strive:groups", order=20)),
     tabs=(Tab("overview", "Overview", "strive:detail"),
           Tab("fields", "Fields", "strive:fields"),

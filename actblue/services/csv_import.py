@@ -1,24 +1,26 @@
 """Import ActBlue's paid, refunded and cancelled-recurring CSV exports (ActBlue's CSV API).
 
-Each row becomes the webhook shape and goes through the same validation and services as the API, one transaction
-per row: a bad row is reported with its line number and every good row is kept. CSV times have no offset and
-are America/New_York, as ActBlue reports every time; booleans are t/f.
+Each row becomes the webhook shape and goes through the same validation and services as the API, one savepoint
+per row: a bad row is reported with its line number and every good row is kept. Rows are read in chunks: one query
+per chunk finds the rows already recorded, and one bulk insert per chunk writes the new rows' outbox rows. CSV times
+have no offset and are America/New_York, as ActBlue reports every time; booleans are t/f.
 """
 
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
+from django.db import transaction
 from rest_framework.exceptions import ValidationError
 
 from actblue import serializers as s
+from actblue.services.csv_known import csv_cancelled_at, csv_time, rows_already_recorded
 from actblue.services.ledger import LedgerConflict, cancellation_record_by_order, contribution_record, refund_record
+from actblue.services.outbox import OutboxBatch, outbox_batch_flush
 from integrations.ids import id_from_text
 from integrations.models import Entity
+from integrations.registry import ImportChunk
 
-EASTERN = ZoneInfo("America/New_York")
 KINDS = ("paid", "refunded", "cancelled")
 MAX_REPORTED_ERRORS = 500  # Enough to fix a file; a file that is all errors is the wrong file.
 
@@ -28,7 +30,6 @@ DONOR_COLUMNS = {"firstname": "Donor First Name", "lastname": "Donor Last Name",
 REQUIRED = {"paid": ("Lineitem ID", "Receipt ID", "Date", "Amount", "Recipient ID"),
             "refunded": ("Lineitem ID", "Receipt ID", "Date", "Amount", "Recipient ID", "Refund Date"),
             "cancelled": ("Receipt ID",)}
-CANCELLED_AT_COLUMNS = ("Cancelled Date", "Cancellation Date", "Cancelled At", "Date Cancelled")
 
 
 @dataclass
@@ -47,18 +48,6 @@ class ImportReport:
 
 class CsvFileError(ValueError):
     """The file as a whole cannot be read (wrong columns, not CSV, not UTF-8)."""
-
-
-def csv_time(value: str):
-    """'2020-01-01 04:33:42' (Eastern, no offset) → aware datetime; ISO strings with an offset pass through."""
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"'{value[:40]}' is not a date and time like 2020-01-01 04:33:42.") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=EASTERN)
 
 
 def _flag(row: dict, column: str) -> bool:
@@ -107,44 +96,84 @@ def _flatten(detail, prefix: str = "") -> list[str]:
     return [f"{prefix.rstrip('.').replace('lineitems.', '') or 'row'}: {detail}"]
 
 
-def _import_row(entity: Entity, row: dict, kind: str) -> bool:
-    """Record one row; True when it was new. Raises ValueError with a readable message."""
+def _import_row(entity: Entity, row: dict, kind: str, batch: OutboxBatch) -> bool:
+    """Record one row; True when it was new. Its outbox rows join `batch`. Raises ValueError with a readable message."""
     if kind == "cancelled":
-        cancelled_at = next((csv_time(row[c]) for c in CANCELLED_AT_COLUMNS if (row.get(c) or "").strip()), None)
+        cancelled_at = csv_cancelled_at(row)
         if cancelled_at is None:
             raise ValueError("Cancelled Date: this field is required.")
         return bool(cancellation_record_by_order(entity=entity, order_number=row["Receipt ID"].strip(),
-                                                 cancelled_at=cancelled_at).created)
+                                                 cancelled_at=cancelled_at, batch=batch).created)
     serializer_class = s.RefundNotificationSerializer if kind == "refunded" else s.ContributionNotificationSerializer
     serializer = serializer_class(data=row_to_notification(row, kind=kind))
     if not serializer.is_valid():
         raise ValueError("; ".join(_flatten(serializer.errors)))
     recorder = refund_record if kind == "refunded" else contribution_record
-    return bool(recorder(entity=entity, data=serializer.validated_data).created)
+    return bool(recorder(entity=entity, data=serializer.validated_data, batch=batch).created)
+
+
+@transaction.atomic
+def csv_rows_import(*, entity: Entity, kind: str, rows: list[tuple[int, dict]]) -> ImportChunk:
+    """Record one chunk of export rows (line, row). Each row has its own savepoint, so a bad row is reported and the
+    others kept; rows already recorded are found with one query, and the new rows' outbox rows are written in bulk."""
+    known = rows_already_recorded(entity=entity, kind=kind, rows=rows)
+    batch, recorded, existing, errors = OutboxBatch(), 0, len(known), []
+    for line, row in rows:
+        if line in known:
+            continue
+        row_batch = OutboxBatch()
+        try:
+            with transaction.atomic():
+                new = _import_row(entity, row, kind, row_batch)
+        except (ValueError, LedgerConflict, ValidationError) as exc:
+            errors.append((line, str(exc)))
+            continue
+        batch.extend(row_batch)
+        recorded += new
+        existing += not new
+    outbox_batch_flush(entity_id=entity.pk, batch=batch)
+    return ImportChunk(recorded=recorded, existing=existing, errors=tuple(errors))
+
+
+SYNC_CHUNK_ROWS = 200  # Rows per chunk when a file is imported in the caller's process (manage.py).
 
 
 def csv_import(*, entity: Entity, stream, kind: str) -> ImportReport:
-    """Import one export. `stream` yields text lines. Raises CsvFileError when the file as a whole is unusable."""
+    """Import one export in this process. `stream` yields text lines. Raises CsvFileError when the file as a whole
+    is unusable. Pages import in the background instead (actblue.services.csv_jobs)."""
     reader = csv.DictReader(stream)
-    missing = [c for c in REQUIRED[kind] if c not in (reader.fieldnames or [])]
+    missing = csv_missing_columns(reader.fieldnames or [], kind=kind)
     if missing:
-        raise CsvFileError(f"This is not an ActBlue {kind} export: missing column(s) {', '.join(missing)}.")
-    report = ImportReport(kind)
+        raise CsvFileError(missing)
+    report, rows = ImportReport(kind), []
     while True:
         try:
             row = next(reader)
         except StopIteration:
-            return report
+            break
         except csv.Error as exc:
             report.add_error(reader.line_num, f"Unreadable CSV: {exc}")
             continue
-        try:
-            new = _import_row(entity, row, kind)
-        except (ValueError, LedgerConflict, ValidationError) as exc:
-            report.add_error(reader.line_num, str(exc))
-            continue
-        report.imported += new
-        report.duplicates += not new
+        rows.append((reader.line_num, row))
+        if len(rows) == SYNC_CHUNK_ROWS:
+            _report_add(report, csv_rows_import(entity=entity, kind=kind, rows=rows))
+            rows = []
+    if rows:
+        _report_add(report, csv_rows_import(entity=entity, kind=kind, rows=rows))
+    return report
+
+
+def _report_add(report: ImportReport, chunk: ImportChunk) -> None:
+    report.imported += chunk.recorded
+    report.duplicates += chunk.existing
+    for line, message in chunk.errors:
+        report.add_error(line, message)
+
+
+def csv_missing_columns(headers: list[str], *, kind: str) -> str:
+    """The message for a file that is not this kind of export, or "" when its header row is right."""
+    missing = [c for c in REQUIRED[kind] if c not in headers]
+    return f"This is not an ActBlue {kind} export: missing column(s) {', '.join(missing)}." if missing else ""
 
 
 def csv_import_bytes(*, entity: Entity, data: bytes, kind: str) -> ImportReport:

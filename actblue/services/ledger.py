@@ -109,40 +109,47 @@ def _line_item_ensure(contribution: Contribution, item: dict) -> tuple[LineItem,
     return line_item, False
 
 
-def _line_items_ensure(contribution: Contribution, items: list[dict]) -> Iterator[tuple[dict, LineItem, bool]]:
-    """Yield (item, line item, created) for each item; a new line item gets its outbox rows before it is yielded.
+def _line_items_ensure(contribution: Contribution, items: list[dict],
+                       batch: outbox.OutboxBatch | None = None) -> Iterator[tuple[dict, LineItem, bool]]:
+    """Yield (item, line item, created) for each item; a new line item gets its outbox rows before it is yielded,
+    or joins `batch`, whose rows the caller writes later (an import chunk).
 
     A generator, so a caller's own per-item rows (refunds) interleave with the line items' as they always have.
     Callers must consume it to the end.
     """
     for item in items:
         line_item, created = _line_item_ensure(contribution, item)
-        if created:
+        if created and batch is not None:
+            batch.line_items.append(line_item)
+        elif created:
             outbox.contribution_enqueue(line_item=line_item)
         yield item, line_item, created
 
 
 @transaction.atomic
-def contribution_record(*, entity: Entity, data: dict) -> RecordResult:
-    """Record a contribution notification; each new line item gets its outbox rows in this transaction."""
+def contribution_record(*, entity: Entity, data: dict, batch: outbox.OutboxBatch | None = None) -> RecordResult:
+    """Record a contribution notification; each new line item gets its outbox rows in this transaction (or in
+    `batch`, see _line_items_ensure)."""
     contribution, items = _contribution_ensure(entity, data), data["lineitems"]
     result = RecordResult(contribution)
-    for _, line_item, created in _line_items_ensure(contribution, items):
+    for _, line_item, created in _line_items_ensure(contribution, items, batch):
         (result.created if created else result.existing).append(line_item)
     return result
 
 
 @transaction.atomic
-def refund_record(*, entity: Entity, data: dict) -> RecordResult:
+def refund_record(*, entity: Entity, data: dict, batch: outbox.OutboxBatch | None = None) -> RecordResult:
     """Record refunds of line items; an unknown line item is recorded from the same body first, so nothing is lost."""
     contribution, items = _contribution_ensure(entity, data), data["lineitems"]
     result = RecordResult(contribution)
-    for item, line_item, _ in _line_items_ensure(contribution, items):
+    for item, line_item, _ in _line_items_ensure(contribution, items, batch):
         refunded_at = item.get("refundedAt") or data["contribution"].get("refundedAt")
         refund, created = Refund.objects.get_or_create(line_item=line_item, defaults={
             "refunded_at": refunded_at, "disbursed_at": item.get("disbursedAt"), "recovered_at": item.get("recoveredAt")})
         (result.created if created else result.existing).append(refund)
-        if created:
+        if created and batch is not None:
+            batch.refunds.append(refund)
+        elif created:
             outbox.refund_enqueue(refund=refund)
     return result
 
@@ -179,7 +186,7 @@ def notification_kind(data: dict) -> str:
 
 @transaction.atomic
 def cancellation_record_by_order(*, entity: Entity, order_number: str, cancelled_at, recur_completed=None,
-                                 recur_pledged=None) -> RecordResult:
+                                 recur_pledged=None, batch: outbox.OutboxBatch | None = None) -> RecordResult:
     """A cancellation from the cancelled-recurring CSV, which has no line item: the order must be recorded already."""
     contribution = Contribution.objects.filter(entity=entity, order_number=order_number).first()
     if contribution is None:
@@ -188,6 +195,8 @@ def cancellation_record_by_order(*, entity: Entity, order_number: str, cancelled
         contribution=contribution, cancelled_at=cancelled_at,
         defaults={"recur_completed": recur_completed, "recur_pledged": recur_pledged})
     result = RecordResult(contribution, [cancellation] if created else [], [] if created else [cancellation])
-    if created:
+    if created and batch is not None:
+        batch.cancellations.append(cancellation)
+    elif created:
         outbox.cancellation_enqueue(cancellation=cancellation)
     return result

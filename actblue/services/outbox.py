@@ -4,13 +4,18 @@ Called inside the transaction that records the event. Only the recording tenant'
 candidate: it gets line items to the tenant's own ActBlue entity ids, and, with "Notify for All Managed Pages",
 every line item on forms the tenant manages. A disconnected connection gets rows as well: they wait in the
 ledger and go out after a reconnect, so nothing is lost.
+
+An import collects a chunk's new events in an OutboxBatch and writes their rows with one bulk insert per connection
+(`outbox_batch_flush`), reading the profile and the connection once per chunk instead of once per row.
 """
+
+from dataclasses import dataclass, field
 
 from actblue.kind import CONFIG_NOTIFY_MANAGED, KIND
 from actblue.mapping import KIND_CANCELLATION, KIND_CONTRIBUTION, KIND_REFUND, delivery_key
 from actblue.models import ActBlueProfile, Cancellation, LineItem, Refund
 from integrations.models import Connection, Delivery
-from integrations.services.deliveries import delivery_enqueue
+from integrations.services.deliveries import DeliveryRow, deliveries_enqueue_bulk, delivery_enqueue
 
 
 def connection_receives(connection: Connection, line_item: LineItem, own_ids: set[int]) -> bool:
@@ -70,3 +75,64 @@ def cancellation_enqueue(*, cancellation: Cancellation) -> list[Delivery]:
                 connection=connection, key=key, event_type=KIND_CANCELLATION, payload={"line_item": line_item.pk},
                 source_id=cancellation.pk, depends_on=_contribution_delivery(connection, line_item))[0])
     return deliveries
+
+
+@dataclass
+class OutboxBatch:
+    """New ledger rows whose outbox rows are written together at the end of an import chunk."""
+
+    line_items: list[LineItem] = field(default_factory=list)
+    refunds: list[Refund] = field(default_factory=list)
+    cancellations: list[Cancellation] = field(default_factory=list)
+
+    def extend(self, other: "OutboxBatch") -> None:
+        self.line_items += other.line_items
+        self.refunds += other.refunds
+        self.cancellations += other.cancellations
+
+
+def _receivers(entity_id: int) -> tuple[list[Connection], set[int]]:
+    profile = ActBlueProfile.objects.filter(entity_id=entity_id).only("entity_ids").first()
+    return list(Connection.objects.select_related("entity").filter(kind=KIND, entity_id=entity_id)), (
+        profile.own_ids if profile else set())
+
+
+def _contribution_ids(connection: Connection, line_items: list[LineItem]) -> dict[int, tuple[int, str]]:
+    """lineitem_id -> (delivery id, status) of the contributions' rows, in one query."""
+    keys = {delivery_key(kind=KIND_CONTRIBUTION, lineitem_id=item.lineitem_id): item.lineitem_id for item in line_items}
+    rows = Delivery.objects.filter(connection=connection, key__in=list(keys)).values_list("key", "id", "status")
+    return {keys[key]: (pk, status) for key, pk, status in rows}
+
+
+def _depends_on(found: tuple[int, str] | None) -> int | None:
+    # A contribution already delivered needs no waiting; leaving the link out lets the connection pump send it.
+    return None if found is None or found[1] == Delivery.Status.SUCCEEDED else found[0]
+
+
+def outbox_batch_flush(*, entity_id: int, batch: OutboxBatch) -> int:
+    """Write the batch's outbox rows, contributions first so refunds can wait on them. Returns rows written."""
+    connections, own_ids = _receivers(entity_id)
+    written = 0
+    for connection in connections:
+        items = [i for i in batch.line_items if connection_receives(connection, i, own_ids)]
+        written += len(deliveries_enqueue_bulk(connection=connection, rows=[DeliveryRow(
+            delivery_key(kind=KIND_CONTRIBUTION, lineitem_id=i.lineitem_id), KIND_CONTRIBUTION, {}, i.pk) for i in items]))
+        written += _dependents_flush(connection, batch, own_ids)
+    return written
+
+
+def _dependents_flush(connection: Connection, batch: OutboxBatch, own_ids: set[int]) -> int:
+    refunds = [r for r in batch.refunds if connection_receives(connection, r.line_item, own_ids)]
+    pairs, seen = [], set()
+    for cancellation in batch.cancellations:
+        item = next((i for i in cancellation_line_items(cancellation) if connection_receives(connection, i, own_ids)), None)
+        if item is not None and cancellation.pk not in seen:
+            seen.add(cancellation.pk)
+            pairs.append((cancellation, item))
+    found = _contribution_ids(connection, [r.line_item for r in refunds] + [item for _, item in pairs])
+    rows = [DeliveryRow(delivery_key(kind=KIND_REFUND, lineitem_id=r.line_item.lineitem_id), KIND_REFUND, {}, r.pk,
+                        _depends_on(found.get(r.line_item.lineitem_id))) for r in refunds]
+    rows += [DeliveryRow(delivery_key(kind=KIND_CANCELLATION, order_number=c.contribution.order_number,
+                                      cancelled_at=c.cancelled_at), KIND_CANCELLATION, {"line_item": item.pk}, c.pk,
+                         _depends_on(found.get(item.lineitem_id))) for c, item in pairs]
+    return len(deliveries_enqueue_bulk(connection=connection, rows=rows))

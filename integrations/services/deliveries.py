@@ -15,6 +15,7 @@ Invariants:
 
 import logging
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 
@@ -51,6 +52,41 @@ def delivery_enqueue(*, connection: Connection, key: str, event_type: str, paylo
     if created and sendable:
         transaction.on_commit(partial(delivery_send_queue, delivery.id))
     return delivery, created
+
+
+@dataclass(frozen=True)
+class DeliveryRow:
+    """One outbox row for deliveries_enqueue_bulk: delivery_enqueue's arguments, without the connection."""
+
+    key: str
+    event_type: str
+    payload: dict
+    source_id: int | None = None
+    depends_on_id: int | None = None
+    options: dict | None = None
+
+
+def deliveries_enqueue_bulk(*, connection: Connection, rows: list[DeliveryRow]) -> list[Delivery]:
+    """Write many live outbox rows inside the caller's transaction; returns the rows it created.
+
+    delivery_enqueue's rules, for a chunk of an import: a key already present is left as it is, and nothing is
+    queued for a connection that cannot send. Instead of one task per row, one send is queued after commit for the
+    connection: that task pumps the connection's other due live rows (integrations.services.pump), and the sweep
+    is the net for the rest, so a 2,000-row import costs the broker a message per chunk, not one per row.
+    """
+    keys = [row.key for row in rows]
+    present = set(Delivery.objects.filter(connection=connection, key__in=keys).values_list("key", flat=True))
+    now, sendable = timezone.now(), connection_is_sendable(connection)
+    new = {row.key: row for row in rows if row.key not in present}
+    Delivery.objects.bulk_create([Delivery(
+        connection=connection, key=row.key, event_type=row.event_type, payload=row.payload, source_id=row.source_id,
+        depends_on_id=row.depends_on_id, options=row.options or {}, next_attempt_at=now,
+        enqueued_at=now if sendable else None) for row in new.values()], ignore_conflicts=True, batch_size=500)
+    created = list(Delivery.objects.filter(connection=connection, key__in=list(new), created_at__gte=now).order_by("id"))
+    first = next((d.id for d in created if d.depends_on_id is None), created[0].id if created else None)
+    if sendable and first is not None:
+        transaction.on_commit(partial(delivery_send_queue, first))
+    return created
 
 
 def connection_is_sendable(connection: Connection) -> bool:

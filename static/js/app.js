@@ -1,7 +1,7 @@
 // Live progress: any element with data-progress-url is refreshed from that JSON endpoint every 2 seconds.
 // The server words everything (percent, headline, detail, eta_text, status_label, done ...); elements inside with
 // data-field="<name>" show the value, a .progress > span shows the percent, and data-shown-if="<name>" is hidden
-// while that value is empty.
+// while that value is empty. With data-reload-on-finish, the page reloads when done turns true.
 (function () {
   function render(el, data) {
     el.querySelectorAll("[data-field]").forEach(function (field) {
@@ -17,7 +17,15 @@
   function poll(el) {
     fetch(el.getAttribute("data-progress-url"), { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (data) { if (data) { render(el, data); if (data.done) return; } setTimeout(function () { poll(el); }, 2000); })
+      .then(function (data) {
+        if (data) {
+          render(el, data);
+          // A page rendered while the work ran reloads once when it ends, to show what only the server draws.
+          if (data.done && el.hasAttribute("data-reload-on-finish")) { window.location.reload(); return; }
+          if (data.done) return;
+        }
+        setTimeout(function () { poll(el); }, 2000);
+      })
       .catch(function () { setTimeout(function () { poll(el); }, 5000); });
   }
   document.addEventListener("DOMContentLoaded", function () {

@@ -80,12 +80,17 @@ def member_upsert(*, entity, data: MemberInput, actor=None) -> tuple[Member, boo
         else:
             audit_record(entity=entity, actor=actor, action="member.created", target=member.phone)
             return member, True
-    # An empty value or an unknown opt-in in the input says nothing new, so it never overwrites what we have.
-    changes = {k: v for k, v in values.items()
-               if k != "phone" and v and v != Member.OptIn.UNKNOWN and getattr(member, k) != v}
+    changes = member_changes(member=member, values=values)
     if changes:
         member_update(member=member, changes=changes, actor=actor)
     return member, False
+
+
+def member_changes(*, member: Member, values: dict) -> dict:
+    """What member_upsert would change on `member` for these cleaned values (member_clean); {} when nothing."""
+    # An empty value or an unknown opt-in in the input says nothing new, so it never overwrites what we have.
+    return {k: v for k, v in values.items()
+            if k != "phone" and v and v != Member.OptIn.UNKNOWN and getattr(member, k) != v}
 
 
 @transaction.atomic

@@ -4,11 +4,13 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 
 from integrations.decorators import entity_view
+from integrations.selectors import import_job_list
 from strive import selectors
 from strive.forms import CsvImportForm, CustomFieldForm, MemberFilterForm, MemberForm
+from strive.kind import KIND
 from strive.models import CustomField, Group, Member
 from strive.services.groups import SYNC_OWNED_KINDS, GroupSyncOwned, group_add_member, group_remove_member
-from strive.services.imports import members_import_csv
+from strive.services.imports import MembersFileInvalid, members_import_start
 from strive.services.members import MemberInput, MemberInvalid, member_update, member_upsert
 
 
@@ -88,15 +90,20 @@ def _group_change(request, entity, member):
 
 @entity_view()
 def member_import(request, entity):
+    """Queue the file's import and show its job page; a file refused as a whole answers 400 here, nothing queued."""
     form = CsvImportForm(request.POST or None, request.FILES or None)
-    report = None
     if request.method == "POST" and form.is_valid():
-        report = members_import_csv(entity=entity, raw=form.cleaned_data["file"].read(), actor=request.user)
-        if report.created or report.updated:
-            messages.success(request, f"Imported {report.created} new and updated {report.updated} members.")
-        if report.errors:
-            messages.error(request, f"{len(report.errors)} rows were not imported; see the lines below.")
-    return render(request, "strive/member_import.html", {"entity": entity, "form": form, "report": report})
+        upload = form.cleaned_data["file"]
+        try:
+            job = members_import_start(entity=entity, data=upload.read(), file_name=upload.name, actor=request.user)
+        except MembersFileInvalid as exc:
+            form.add_error("file", str(exc))
+        else:
+            messages.success(request, f"Importing {job.total_rows:,} rows in the background. Progress shows below.")
+            return redirect("integrations:import-job", entity_slug=entity.slug, job_id=job.pk)
+    return render(request, "strive/member_import.html", {"entity": entity, "form": form,
+                                                         "imports": import_job_list(entity=entity, kind=KIND)},
+                  status=400 if request.method == "POST" else 200)
 
 
 @entity_view()

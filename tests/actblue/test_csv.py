@@ -63,3 +63,18 @@ def test_the_command_imports_and_reports(world, capsys):
     assert "2 row(s) rejected" in str(excinfo.value)
     out = capsys.readouterr()
     assert "2 imported" in out.out and "line 3:" in out.err
+
+
+def test_refunds_and_cancellations_re_import_as_already_recorded_without_new_deliveries(world):
+    run(world, PAID)
+    refunded = PAID.splitlines()[0] + ",Refund Date\n" + PAID.splitlines()[1] + ",2020-01-03 10:00:00\n"
+    cancelled = "Receipt ID,Date,Cancelled Date\nAB102,2020-07-05 12:00:00,2020-09-01 08:00:00\n"
+    assert (run(world, refunded, "refunded").imported, run(world, cancelled, "cancelled").imported) == (1, 1)
+    deliveries = Delivery.objects.count()
+    again = run(world, refunded, "refunded"), run(world, cancelled, "cancelled")
+    assert [(r.imported, r.duplicates, r.error_count) for r in again] == [(0, 1, 0), (0, 1, 0)]
+    assert Delivery.objects.count() == deliveries
+    # The contribution was not delivered yet, so the refund waits for it, as a refund from the API does.
+    contribution = Delivery.objects.get(event_type="contribution", source_id=Refund.objects.get().line_item_id)
+    assert contribution.status == Delivery.Status.PENDING
+    assert Delivery.objects.get(event_type="refund").depends_on_id == contribution.pk

@@ -23,6 +23,7 @@ from integrations.models import Delivery, Entity
 from integrations.services.api_keys import api_credential_create
 from tests.actblue import payloads
 from tests.actblue.payloads import ENTITY_A_ID, ENTITY_B_ID
+from tests.imports import upload_and_run
 
 pytestmark = pytest.mark.django_db
 
@@ -76,9 +77,10 @@ class Ways:
         admin = self.cast.alice if entity == self.cast.entity_a else self.cast.charlie
         upload = io.BytesIO(csv_text(body).encode())
         upload.name = "paid.csv"
-        response = self.cast.client_for(admin).post(
-            reverse("actblue:import", kwargs={"entity_slug": entity.slug}), {"kind": "paid", "file": upload})
-        return response.status_code, response.content.decode()
+        response, job, page = upload_and_run(self.cast.client_for(admin), reverse(
+            "actblue:import", kwargs={"entity_slug": entity.slug}), {"kind": "paid", "file": upload})
+        assert job is not None and job.status == "done", response.content.decode()
+        return page.status_code, page.content.decode()
 
 
 WAYS = ["api", "webhook", "csv"]

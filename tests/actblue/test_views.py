@@ -11,6 +11,7 @@ from tests.actblue import payloads
 from tests.actblue.conftest import connect
 from tests.actblue.payloads import parsed
 from tests.fakes import FakeActionKitClient
+from tests.imports import upload_and_run
 
 pytestmark = pytest.mark.django_db
 FORM = {"username": "staff", "password": "right-password", "host": "ak.example.org", "account": "",
@@ -165,8 +166,9 @@ def test_the_backfill_page_starts_one_with_email_subscription_off_by_default(wor
 
 def test_the_import_page_reports_bad_lines(world):
     upload = SimpleUploadedFile("paid.csv", (payloads.FIXTURES / "paid.csv").read_bytes(), content_type="text/csv")
-    response = world.cast.client_for(world.cast.carol).post(url(world.cast, "import"), {"kind": "paid", "file": upload})
-    page = response.content.decode()
-    assert "2 imported, 0 already recorded, 2 rejected" in page and "<td class=\"num\">3</td>" in page
+    _, job, page = upload_and_run(world.cast.client_for(world.cast.carol), url(world.cast, "import"),
+                                  {"kind": "paid", "file": upload})
+    assert (job.rows_recorded, job.rows_existing, job.rows_failed) == (2, 0, 2)
+    assert 'data-label="Line">3</td>' in page.content.decode()
     contributions = world.cast.client_for(world.cast.carol).get(url(world.cast, "contributions")).content.decode()
     assert "AB100" in contributions and "AB102" in contributions

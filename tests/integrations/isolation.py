@@ -11,4 +11,8 @@ URLS = {
     "integrations:activity": lambda cast: {},
     "integrations:api-keys": lambda cast: {},
     "integrations:api-key-action": lambda cast: {"credential_id": 1, "action": "revoke"},
+    "integrations:import-job": lambda cast: {"job_id": 1},
+    "integrations:import-job-progress": lambda cast: {"job_id": 1},
+    "integrations:import-job-errors": lambda cast: {"job_id": 1},
+    "integrations:import-job-cancel": lambda cast: {"job_id": 1},
 }
