@@ -1,6 +1,6 @@
 """Reading ActBlue export rows: Eastern times, and which rows of a chunk the tenant's ledger already holds.
 
-CSV times have no offset and are America/New_York (actblue-webhooks.md §8). `rows_already_recorded` answers for a
+CSV times have no offset and are America/New_York, as ActBlue reports every time. `rows_already_recorded` answers for a
 whole chunk with one query, so re-importing a file costs a query per chunk, not a transaction per row.
 """
 

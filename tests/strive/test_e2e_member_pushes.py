@@ -19,13 +19,13 @@ def _delivered(member, event_type):
     return Delivery.objects.filter(source_id=member.pk, event_type=event_type, status="succeeded").first()
 
 
-def test_create_users_then_an_edit_through_a_worker(cast, sandbox, connection, celery_worker):
+def test_create_users_then_an_edit_through_a_worker(cast, sandbox, members_connection, celery_worker):
     ak_user(sandbox, "someone@example.org")
     celery_worker(concurrency=2, env={"ACTIONKIT_DEFAULT_RECORDS_PER_MINUTE": "0"})
-    settings_save(connection=connection, opt_in_field="sms_opt_in", phone_types=["mobile", "work", "home"],
+    settings_save(connection=members_connection, opt_in_field="sms_opt_in", phone_types=["mobile", "work", "home"],
                   create_users=True, actor=cast.alice)
-    sync_activate(connection=connection, actor=cast.alice)
-    wait_until(lambda: (SyncCursor.objects.filter(connection=connection, stream="users").first() or SyncCursor()).state
+    sync_activate(connection=members_connection, actor=cast.alice)
+    wait_until(lambda: (SyncCursor.objects.filter(connection=members_connection, stream="users").first() or SyncCursor()).state
                .get("initial_done"), timeout=60, message="the initial sync")
 
     primary = Group.objects.get(entity=cast.entity_a, kind=Group.Kind.PRIMARY)

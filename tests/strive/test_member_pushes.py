@@ -35,8 +35,8 @@ def _member_url(cast, member, name="strive:member", **kw) -> str:
     return reverse(name, kwargs={"entity_slug": cast.entity_a.slug, "member_id": member.pk, **kw})
 
 
-def test_create_users_push_is_due_now_and_its_send_is_queued_on_commit(connection, cast, monkeypatch):
-    primary = _create_users_on(connection, cast)
+def test_create_users_push_is_due_now_and_its_send_is_queued_on_commit(members_connection, cast, monkeypatch):
+    primary = _create_users_on(members_connection, cast)
     member = _new_member(cast)
     queued = []
     monkeypatch.setattr(outcomes.delivery_send_task, "apply_async", lambda args, **kw: queued.append((args, kw)))
@@ -53,8 +53,8 @@ def test_create_users_push_is_due_now_and_its_send_is_queued_on_commit(connectio
     assert app.amqp.router.route({}, "integrations.delivery_send")["queue"].name not in (Queues.POLLS, Queues.BACKFILLS)
 
 
-def test_create_users_sends_at_once_and_the_next_edit_carries_the_users_email(connection, sandbox, cast):
-    primary = _create_users_on(connection, cast)
+def test_create_users_sends_at_once_and_the_next_edit_carries_the_users_email(members_connection, sandbox, cast):
+    primary = _create_users_on(members_connection, cast)
     member = _new_member(cast)
     group_add_member(group=primary, member=member, actor=cast.alice)  # Eager Celery: sent at the commit.
     created = Delivery.objects.get(source_id=member.pk, event_type="member.create")
@@ -71,9 +71,9 @@ def test_create_users_sends_at_once_and_the_next_edit_carries_the_users_email(co
     assert f"Synced with ActionKit user {link.ak_user_id}" in page and "Retry" not in page
 
 
-def test_a_row_queued_with_an_empty_email_is_sent_with_the_users_own(connection, sandbox, cast):
+def test_a_row_queued_with_an_empty_email_is_sent_with_the_users_own(members_connection, sandbox, cast):
     """Rows queued before the fix (or a link without an email) find the user by id instead of sending ""."""
-    primary = _create_users_on(connection, cast)
+    primary = _create_users_on(members_connection, cast)
     member = _new_member(cast)
     group_add_member(group=primary, member=member, actor=cast.alice)
     link = MemberLink.objects.get(member=member)
@@ -85,8 +85,8 @@ def test_a_row_queued_with_an_empty_email_is_sent_with_the_users_own(connection,
     assert ak_get_user(sandbox, link.ak_user_id)["fields"]["sms_opt_in"] == "false"
 
 
-def test_a_push_that_failed_for_good_shows_on_the_pages_and_retry_sends_it(connection, sandbox, cast, settings):
-    primary = _create_users_on(connection, cast)
+def test_a_push_that_failed_for_good_shows_on_the_pages_and_retry_sends_it(members_connection, sandbox, cast, settings):
+    primary = _create_users_on(members_connection, cast)
     member = _new_member(cast)
     group_add_member(group=primary, member=member, actor=cast.alice)
     link = MemberLink.objects.get(member=member)
@@ -126,15 +126,15 @@ def test_a_push_that_failed_for_good_shows_on_the_pages_and_retry_sends_it(conne
     assert "Not synced" not in page and f"Synced with ActionKit user {link.ak_user_id}" in page
 
 
-def test_retry_of_a_row_left_with_an_empty_email_succeeds(connection, sandbox, cast):
+def test_retry_of_a_row_left_with_an_empty_email_succeeds(members_connection, sandbox, cast):
     """The repro's row: the edit was queued with email "" and ActionKit refused it for good."""
-    primary = _create_users_on(connection, cast)
+    primary = _create_users_on(members_connection, cast)
     member = _new_member(cast)
     group_add_member(group=primary, member=member, actor=cast.alice)
     link = MemberLink.objects.get(member=member)
     payload = {"member_id": member.pk, "ak_user_id": link.ak_user_id, "email": "", "core": {},
                "user_fields": {"sms_opt_in": "false"}, "former_data": {"sms_opt_in": "true"}}
-    push = Delivery.objects.create(connection=connection, key=f"strive:member:{member.pk}:legacy", source_id=member.pk,
+    push = Delivery.objects.create(connection=members_connection, key=f"strive:member:{member.pk}:legacy", source_id=member.pk,
                                    event_type="member.update", payload=payload, status=Delivery.Status.DEAD, attempts=1,
                                    last_status_code=400, last_error="ActionKit rejected the request. email: Enter a "
                                                                     "valid email address.")
@@ -147,11 +147,11 @@ def test_retry_of_a_row_left_with_an_empty_email_succeeds(connection, sandbox, c
     assert ak_get_user(sandbox, link.ak_user_id)["fields"]["sms_opt_in"] == "false"
 
 
-def test_an_edit_while_the_user_is_being_created_follows_the_create(connection, sandbox, cast, monkeypatch):
+def test_an_edit_while_the_user_is_being_created_follows_the_create(members_connection, sandbox, cast, monkeypatch):
     """Before, an edit made before the create landed was dropped (no link yet) and ActionKit kept the old values."""
     from integrations.services.deliveries import delivery_send
 
-    primary = _create_users_on(connection, cast)
+    primary = _create_users_on(members_connection, cast)
     member = _new_member(cast)
     queued = []
     monkeypatch.setattr(outcomes.delivery_send_task, "apply_async", lambda args, **kw: queued.append(args[0]))

@@ -67,8 +67,8 @@ def test_an_existing_connection_keeps_its_import_page(cast, members_connection, 
     assert ensured[0][0] == "strive_member_sync"
 
 
-def test_the_error_banner_words_a_stored_json_reason(cast, connection):
-    Connection.objects.filter(pk=connection.pk).update(
+def test_the_error_banner_words_a_stored_json_reason(cast, members_connection):
+    Connection.objects.filter(pk=members_connection.pk).update(
         status=Connection.Status.ERROR, status_reason='{"error":"Sorry, this request could not be processed."}')
     text = _visible(cast.client_for(cast.alice).get(url("strive:detail", cast)).content.decode())
     assert "Sorry, this request could not be processed." in text and '{"error"' not in text and "&quot;" not in text
