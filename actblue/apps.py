@@ -9,10 +9,12 @@ class ActBlueConfig(AppConfig):
 
     def ready(self):
         from actblue.demo import seed_demo
-        from actblue.kind import DECLARED_KIND
+        from actblue.kind import DECLARED_KIND, compat_fields
         from actblue.sender import actblue_send
         from actblue.services.backfill import plan_backfill_chunk
+        from actionkit.compat import fields_needed_register
         from integrations.registry import register_kind
 
         register_kind(replace(DECLARED_KIND, send=actblue_send, plan_backfill_chunk=plan_backfill_chunk,
                               seed_demo=seed_demo))
+        fields_needed_register(DECLARED_KIND.slug, compat_fields)

@@ -8,9 +8,12 @@ class StriveConfig(AppConfig):
     verbose_name = "Members ⇄ ActionKit"
 
     def ready(self):
+        from actionkit.compat import fields_needed_register
         from integrations.registry import register_kind
         from strive.demo import seed_demo
         from strive.kind import DECLARED_KIND
         from strive.sender import member_send
+        from strive.services.config import compat_fields
 
         register_kind(replace(DECLARED_KIND, send=member_send, seed_demo=seed_demo))
+        fields_needed_register(DECLARED_KIND.slug, compat_fields)

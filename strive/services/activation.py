@@ -7,6 +7,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from actionkit.factory import client_for
+from actionkit.services import compat_store
 from integrations.models import Connection, SyncCursor
 from integrations.services.audit import audit_record
 from integrations.services.connections import connection_connect, connection_disconnect, connection_update_config
@@ -30,11 +31,14 @@ class ActivationError(Exception):
 
 
 @transaction.atomic
-def strive_connect(*, entity, host: str, username: str, password: str, actor) -> Connection:
-    """Save verified credentials (the caller verified them) and make sure the core fields are mapped."""
+def strive_connect(*, entity, host: str, username: str, password: str, actor, compat: dict | None = None) -> Connection:
+    """Save verified credentials (the caller verified them) and make sure the core fields are mapped. `compat` is
+    the compatibility check made with the credentials (actionkit.verify.connection_check)."""
     connection = connection_connect(entity=entity, kind=KIND, host=host, config={"username": username},
                                     secrets={"password": password}, actor=actor)
     core_mappings_ensure(connection=connection)
+    if compat is not None:
+        compat_store(connection=connection, result=compat)
     return connection
 
 

@@ -5,7 +5,8 @@ from functools import partial
 from django.db import transaction
 from django.utils import timezone
 
-from actionkit import factory
+from actionkit import compat, factory
+from actionkit.services import compat_result
 from integrations.models import Connection
 from integrations.services.audit import audit_record
 from strive.activity.models import Usergroup
@@ -25,14 +26,16 @@ def usergroups_refresh(*, connection: Connection, client) -> int:
         for ak_id, usergroup in existing.items():
             usergroup.name, usergroup.gone = seen.get(ak_id, usergroup.name), ak_id not in seen
         Usergroup.objects.bulk_update(existing.values(), ["name", "gone"])
-    for usergroup in Usergroup.objects.filter(connection=connection, synced=True, gone=False):
+    for usergroup in Usergroup.objects.filter(connection=connection, synced=True, gone=False).select_related("connection"):
         usergroup_members_refresh(usergroup=usergroup, client=client)
     return len(seen)
 
 
 def usergroup_members_refresh(*, usergroup: Usergroup, client) -> dict:
-    """Make the group hold exactly the linked members of the usergroup: add joiners, remove leavers."""
-    ak_ids = set(client.usergroup_member_ids(usergroup.ak_id))
+    """Make the group hold exactly the linked members of the usergroup: add joiners, remove leavers. Membership is
+    read through SQL when the compatibility check found the REST filter ignored (actionkit.compat)."""
+    via_sql = compat.groups_via_sql(compat_result(usergroup.connection))
+    ak_ids = set(client.usergroup_member_ids(usergroup.ak_id, via_sql=via_sql))
     links = MemberLink.objects.filter(connection_id=usergroup.connection_id)
     wanted = set(links.filter(ak_user_id__in=ak_ids).values_list("member_id", flat=True)) if ak_ids else set()
     with transaction.atomic():
@@ -46,7 +49,7 @@ def usergroup_members_refresh(*, usergroup: Usergroup, client) -> dict:
 def usergroup_refresh(*, usergroup_id: int, client=None) -> dict | None:
     """Refresh one synced usergroup's members; None when it is gone or no longer synced."""
     usergroup = Usergroup.objects.select_related("connection").filter(pk=usergroup_id, synced=True).first()
-    if usergroup is None:
+    if usergroup is None or compat.feature_off(compat_result(usergroup.connection), "usergroups"):
         return None
     client = factory.client_for(usergroup.connection) if client is None else client
     return usergroup_members_refresh(usergroup=usergroup, client=client)
