@@ -98,8 +98,9 @@ def webhook_body_to_action(body: Any) -> ActionIn:
     if missing:
         raise WebhookBodyError(f"Missing or unreadable: {', '.join(missing)} (ids, /rest/v1/ URIs or a page short "
                                "name).")
-    action = action_from_ak({**data, "page_id": data.get("page_id") or 1})
-    return replace(action, page_ak_id=0, page_name=name) if name else action
+    if not name:
+        return action_from_ak(data)
+    return replace(action_from_ak({**data, "page_id": 1}), page_ak_id=0, page_name=name)  # 1: a stand-in id.
 
 
 def page_short_name(data: dict) -> str:

@@ -131,8 +131,9 @@ class _Run:
 
     def stream(self, name: str) -> None:
         cursor, _ = SyncCursor.objects.get_or_create(connection=self.connection, stream=name)
-        if name == STREAM_FIELDS and cursor.position is None:  # The user scan covers history: start from now.
-            cursor.position = timezone.now()
+        if name == STREAM_FIELDS and cursor.position is None:  # The user scan covers what came before it.
+            users = SyncCursor.objects.filter(connection=self.connection, stream=STREAM_USERS).first()
+            cursor.position = (users.position if users else None) or timezone.now()
             SyncCursor.objects.filter(pk=cursor.pk).update(position=cursor.position)
         position = cursor.position - overlap() if cursor.position else None
         SyncCursor.objects.filter(pk=cursor.pk).update(last_run_started_at=timezone.now())
