@@ -12,9 +12,10 @@ class ActBlueConfig(AppConfig):
         from actblue.kind import DECLARED_KIND, compat_fields
         from actblue.sender import actblue_send
         from actblue.services.backfill import plan_backfill_chunk
-        from actionkit.compat import fields_needed_register
+        from actionkit.compat import needs_register
         from integrations.registry import register_kind
 
         register_kind(replace(DECLARED_KIND, send=actblue_send, plan_backfill_chunk=plan_backfill_chunk,
                               seed_demo=seed_demo))
-        fields_needed_register(DECLARED_KIND.slug, compat_fields)
+        # ActBlue notifications go to AK's own webhook; only the user fields it fills are probed (and read).
+        needs_register(DECLARED_KIND.slug, fields_for=compat_fields, reads=("alloweduserfield",), syncs=False)

@@ -35,23 +35,24 @@ READS = {  # resource -> (what it is, in words; features that stop without it)
 POLLED = {"user": "members", "phone": "members", "page": "activity", "action": "activity"}
 
 
-def compat_probe(client, *, user_fields: dict | None = None, checked_at: str = "") -> dict:
-    """Run every probe against ``client``. ``user_fields`` maps each user field the integration needs to
-    (features a missing one turns off, what is lost in words). Raises ActionKitUnauthorized when the root refuses
+def compat_probe(client, *, user_fields: dict | None = None, reads: Iterable[str] = tuple(READS),
+                 syncs: bool = True, checked_at: str = "") -> dict:
+    """Run the probes an integration needs against ``client``: reading each resource in ``reads``; with ``syncs``
+    (an integration that polls ActionKit) the SQL report, updated_at filters and ordering, and the groups and
+    page__in filters; and that each user field in ``user_fields`` exists. ``user_fields`` maps a field name to
+    (features a missing one turns off, what is lost, in words). Raises ActionKitUnauthorized when the root refuses
     the login."""
     client.verify_credentials()
-    probes: list[dict] = []
     totals: dict[str, int | None] = {}
-    for resource in READS:
-        probes.append(_read_probe(client, resource, totals))
-    probes.append(_report_probe(client))
-    for resource in POLLED:
-        probes.append(_since_probe(client, resource, totals))
-        probes.append(_order_probe(client, resource, totals))
-    report_ok = probes[len(READS)]["status"] == PASSED
-    probes.append(_zero_probe(client, "groups", "user", {"groups": NO_SUCH_ID}, totals, report_ok))
-    probes.append(_zero_probe(client, "page_in", "action", {"page__in": f"{NO_SUCH_ID},{NO_SUCH_ID + 1}"}, totals,
-                              report_ok))
+    probes = [_read_probe(client, resource, totals) for resource in reads]
+    if syncs:
+        probes.append(_report_probe(client))
+        report_ok = probes[-1]["status"] == PASSED
+        for resource in POLLED:
+            probes.extend([_since_probe(client, resource, totals), _order_probe(client, resource, totals)])
+        probes.append(_zero_probe(client, "groups", "user", {"groups": NO_SUCH_ID}, totals, report_ok))
+        probes.append(_zero_probe(client, "page_in", "action", {"page__in": f"{NO_SUCH_ID},{NO_SUCH_ID + 1}"},
+                                  totals, report_ok))
     probes.extend(_field_probes(client, user_fields or {}, totals))
     return {"checked_at": checked_at, "probes": probes}
 
@@ -190,7 +191,7 @@ def _order_probe(client, resource: str, totals: dict) -> dict:
 
 
 def _zero_probe(client, key: str, resource: str, params: dict, totals: dict, report_ok: bool) -> dict:
-    name = next(iter(params)).replace("__in", " (__in)")
+    name = next(iter(params))
     words = READS[resource][0]
     label = f"ActionKit honours the {name} filter on {words}"
 
@@ -259,18 +260,23 @@ def _field_probes(client, needed: dict, totals: dict) -> list[dict]:
             for n in names]
 
 
-# connection kind -> callable(config) -> {field name: (features it turns off, what is lost)}; each app that
-# needs user fields registers here in AppConfig.ready(), so this module imports no app.
-FIELDS_NEEDED: dict[str, Callable] = {}  # also: the kinds the daily check visits
+# connection kind -> what its integration relies on; each ActionKit app registers in AppConfig.ready(), so this
+# module imports no app. The keys are also the kinds the daily check visits.
+NEEDS: dict[str, dict] = {}
 
 
-def fields_needed_register(kind: str, fields_for: Callable) -> None:
-    FIELDS_NEEDED[kind] = fields_for
+def needs_register(kind: str, *, fields_for: Callable, reads: Iterable[str] = tuple(READS), syncs: bool = True) -> None:
+    """``fields_for(config)`` -> {user field: (features it turns off, what is lost)}; ``reads`` the resources it
+    reads; ``syncs`` whether it polls ActionKit (and so relies on filters, ordering and SQL fallbacks)."""
+    NEEDS[kind] = {"fields_for": fields_for, "reads": tuple(reads), "syncs": syncs}
 
 
-def fields_needed(kind: str, config: dict) -> dict:
-    fields_for = FIELDS_NEEDED.get(kind)
-    return fields_for(config or {}) if fields_for else {}
+def probe_kwargs(kind: str, config: dict) -> dict:
+    """compat_probe's arguments for a connection of ``kind`` with ``config``."""
+    needs = NEEDS.get(kind)
+    if needs is None:
+        return {}
+    return {"user_fields": needs["fields_for"](config or {}), "reads": needs["reads"], "syncs": needs["syncs"]}
 
 
 STATUS_WORDS = {PASSED: "Passed", FAILED: "Failed", UNKNOWN: "Can't tell yet"}
@@ -278,13 +284,20 @@ STATUS_WORDS = {PASSED: "Passed", FAILED: "Failed", UNKNOWN: "Can't tell yet"}
 
 def checklist(result: dict | None) -> dict:
     """What the details pages show: failed rows first, then can't-tell, then passed, each in the check's order."""
-    rows = [{**r, "status_words": STATUS_WORDS.get(r.get("status"), r.get("status"))}
+    rows = [{**r, "status_words": STATUS_WORDS.get(r.get("status"), r.get("status")), "detail": _detail(r)}
             for r in (result or {}).get("probes", [])]
     order = {FAILED: 0, UNKNOWN: 1, PASSED: 2}
     count = {s: sum(r.get("status") == s for r in rows) for s in order}
-    return {"checked_at": (result or {}).get("checked_at", ""), "error": (result or {}).get("error", ""),
-            "rows": sorted(rows, key=lambda r: order.get(r.get("status"), 1)),
+    checked = (result or {}).get("checked_at", "")
+    return {"checked_at": checked[:16].replace("T", " ") if checked else "", "error": (result or {}).get("error", ""),
+            "rows": sorted((r for r in rows if r["status"] != PASSED), key=lambda r: order.get(r.get("status"), 1)),
+            "passed_rows": [r for r in rows if r["status"] == PASSED],
             "passed": count[PASSED], "failed": count[FAILED], "unknown": count[UNKNOWN]}
+
+
+def _detail(row: dict) -> str:
+    detail = str(row.get("detail", "")).removeprefix("Can't tell yet: ")  # The badge already says so.
+    return detail[:1].upper() + detail[1:]
 
 
 def recheck_sentence(result: dict | None) -> str:

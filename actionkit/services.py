@@ -27,7 +27,7 @@ def compat_run(*, client, kind: str, config: dict) -> dict:
     """The probes' answer, or a result holding only ``error`` when the check could not run to the end."""
     now = timezone.now().isoformat(timespec="seconds")
     try:
-        return compat.compat_probe(client, user_fields=compat.fields_needed(kind, config), checked_at=now)
+        return compat.compat_probe(client, checked_at=now, **compat.probe_kwargs(kind, config))
     except errors.ActionKitUnauthorized as exc:
         return {"checked_at": now, "error": f"{exc.message} Reconnect with working staff credentials.", "probes": []}
     except errors.ActionKitError as exc:
@@ -69,7 +69,7 @@ def compat_forbidden_record(*, connection: Connection, resource: str) -> None:
 
 def compat_check_all() -> int:
     """Daily: queue one check per connected ActionKit connection."""
-    ids = list(Connection.objects.filter(kind__in=list(compat.FIELDS_NEEDED)).exclude(
+    ids = list(Connection.objects.filter(kind__in=list(compat.NEEDS)).exclude(
         status=Connection.Status.DISCONNECTED).values_list("pk", flat=True))
     for connection_id in ids:
         compat_check_task.apply_async((connection_id,), queue=Queues.POLLS)

@@ -8,7 +8,7 @@ class StriveConfig(AppConfig):
     verbose_name = "Members ⇄ ActionKit"
 
     def ready(self):
-        from actionkit.compat import fields_needed_register
+        from actionkit.compat import needs_register
         from integrations.registry import register_kind
         from strive.demo import seed_demo
         from strive.kind import DECLARED_KIND
@@ -16,4 +16,4 @@ class StriveConfig(AppConfig):
         from strive.services.config import compat_fields
 
         register_kind(replace(DECLARED_KIND, send=member_send, seed_demo=seed_demo))
-        fields_needed_register(DECLARED_KIND.slug, compat_fields)
+        needs_register(DECLARED_KIND.slug, fields_for=compat_fields)
