@@ -13,7 +13,7 @@ from strive.activity.models import Usergroup
 from strive.activity.services.poll import poll_connection
 from strive.activity.services.usergroups import usergroup_sync, usergroups_refresh
 from strive.models import GroupMembership, Member, MemberLink
-from strive.services.activation import sync_activate
+from strive.services.activation import settings_save, sync_activate
 from strive.services.polls import users_poll
 from tests.strive.conftest import ak_user
 
@@ -169,3 +169,16 @@ def test_relative_locations_are_handled(sandbox, connection, cast):
     page = client_for(connection).import_page_ensure(name="compat-relative", title="Relative")
     assert page["created"] and isinstance(page["id"], int)
     assert compat.FAILED not in statuses(compat_check(connection_id=connection.pk)).values()
+
+
+def test_choosing_an_opt_in_field_that_does_not_exist_turns_off_member_sync_and_says_which_field(
+        sandbox, connection, cast):
+    synced_people(sandbox, connection, cast, 1)
+    connection.refresh_from_db()  # As the Settings view loads it: active.
+    settings_save(connection=connection, opt_in_field="sms_optin_typo", phone_types=["mobile"], create_users=False,
+                  actor=cast.alice)  # The check runs again for the new field once this is saved.
+    result = compat_result(Connection.objects.get(pk=connection.pk))
+    assert statuses(result)["field:sms_optin_typo"] == compat.FAILED
+    outcome = users_poll(connection_id=connection.pk)
+    assert outcome.status == "blocked" and "add the user field “sms_optin_typo”" in outcome.reason
+    assert not compat.feature_off(result, "usergroups")  # Only member sync depends on the opt-in field.
