@@ -70,6 +70,9 @@ def feature_off(result: dict | None, feature: str) -> str:
     for row in (result or {}).get("probes", []):
         if row.get("status") == FAILED and feature in row.get("off", []):
             return f"{row['label']}: {row['detail']} {row['fix']}".strip()
+    if feature == "usergroups" and status_of(result, "groups") == FAILED and not groups_via_sql(result):
+        return ("The groups filter on users is ignored and SQL reports are refused since the check: usergroup sync "
+                "is off. In ActionKit, give the staff account permission to run reports.")
     return ""
 
 
@@ -111,6 +114,8 @@ def _guarded(key: str, label: str, run: Callable[[], dict]) -> dict:
 
 
 def _read_failed(resource: str) -> dict:
+    if resource == "report":
+        return _report_failed()
     words, off = READS.get(resource, (resource, ()))
     effect = "Turns off: " + "; ".join(FEATURES[f] for f in off) + "." if off else "Nothing is turned off; " \
         "the integration reads around it."
@@ -139,16 +144,20 @@ def _report_probe(client) -> dict:
         try:
             rows = client.sql_rows("SELECT 1")
         except errors.ActionKitForbidden:
-            return probe("read:report", FAILED, label, "ActionKit refused report/run/sql/ (HTTP 401).",
-                         off=("field_changes",), effect="Turns off the SQL fallbacks: custom-field changes that "
-                         "ActionKit does not stamp on the user are not seen, and usergroups whose membership "
-                         "filter is ignored cannot sync.", fix="In ActionKit, give the staff account permission to "
-                         "run reports (the report permissions).")
+            return _report_failed()
         if rows and rows[0] and str(rows[0][0]) == "1":
             return probe("read:report", PASSED, label)
         return probe("read:report", UNKNOWN, label, "Can't tell yet: the SQL report sent an unexpected answer.")
 
     return _guarded("read:report", label, run)
+
+
+def _report_failed() -> dict:
+    return probe("read:report", FAILED, "The staff account can run SQL reports", "ActionKit refused report/run/sql/ "
+                 "(HTTP 401).", off=("field_changes",), effect="Turns off the SQL fallbacks: custom-field changes "
+                 "that ActionKit does not stamp on the user are not seen, and usergroups whose membership filter is "
+                 "ignored cannot sync.", fix="In ActionKit, give the staff account permission to run reports (the "
+                 "report permissions).")
 
 
 def _since_probe(client, resource: str, totals: dict) -> dict:

@@ -6,7 +6,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from actionkit import compat, factory
-from actionkit.services import compat_result
+from actionkit.errors import ActionKitForbidden
+from actionkit.services import compat_forbidden_record, compat_result
 from integrations.models import Connection
 from integrations.services.audit import audit_record
 from strive.activity.models import Usergroup
@@ -52,7 +53,11 @@ def usergroup_refresh(*, usergroup_id: int, client=None) -> dict | None:
     if usergroup is None or compat.feature_off(compat_result(usergroup.connection), "usergroups"):
         return None
     client = factory.client_for(usergroup.connection) if client is None else client
-    return usergroup_members_refresh(usergroup=usergroup, client=client)
+    try:
+        return usergroup_members_refresh(usergroup=usergroup, client=client)
+    except ActionKitForbidden as exc:  # Only usergroup sync stops; the checklist names the permission.
+        compat_forbidden_record(connection=usergroup.connection, resource=exc.resource)
+        return None
 
 
 @transaction.atomic
