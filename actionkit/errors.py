@@ -56,8 +56,9 @@ class ActionKitForbidden(ActionKitError):
 
 def permission_message(resource: str) -> str:
     """Plain words for a missing permission, naming what to change in ActionKit."""
-    return (f"The ActionKit staff account may not read {resource or 'this resource'}. In ActionKit, give the staff "
-            f"account permission to read {resource or 'it'} (Staff, then the account's permissions).")
+    verb = "use" if resource.startswith("/") else "read"  # A path outside /rest/v1/, e.g. the ActBlue webhook.
+    return (f"The ActionKit staff account may not {verb} {resource or 'this resource'}. In ActionKit, give the staff "
+            f"account permission to {verb} {resource or 'it'} (Staff, then the account's permissions).")
 
 
 class ActionKitRejected(ActionKitError):

@@ -118,8 +118,8 @@ class BaseClient:
             self._request("GET", ROOT)
         except errors.ActionKitUnauthorized:
             return error
-        except errors.ActionKitError:
-            return error  # The root cannot tell us now; the safe reading is the one that stops and asks.
+        except errors.ActionKitError as unsure:
+            return unsure  # The root cannot tell us now (busy, down): retried later, never read as bad credentials.
         return errors.ActionKitForbidden(resource=resource_of(route), status_code=error.status_code,
                                          body_excerpt=error.body_excerpt)
 
