@@ -28,3 +28,11 @@ DECLARED_KIND = Kind(
           Tab("contributions", "Contributions", "actblue:contributions"),
           Tab("identity", "Your entity", "actblue:identity")),
 )
+
+
+def compat_fields(config: dict) -> dict:
+    """User fields ActionKit's ActBlue processing fills (employer, occupation, express lane) for the compatibility
+    check (actionkit.compat): a missing one turns nothing off here, but ActionKit cannot keep that value."""
+    return {name: ((), f"Contributions still go through, but ActionKit cannot keep the donor's {words}.")
+            for name, words in (("employer", "employer"), ("occupation", "occupation"),
+                                ("express_lane", "Express Lane status"))}

@@ -7,6 +7,7 @@ app_name = "actblue"
 urlpatterns = [
     path("connect/", connection.connect, name="connect"),
     path("details/", connection.detail, name="detail"),
+    path("details/check/", connection.compat_check_view, name="compat-check"),
     path("settings/", connection.settings_page, name="settings"),
     path("disconnect/", connection.disconnect, name="disconnect"),
     path("identity/", profile.identity, name="identity"),

@@ -104,6 +104,24 @@ class ActionKitClient(BaseClient):
         for phone in self._paginate(API + "phone/", _since_params(since), page_size=page_size):
             yield {**phone, "user_id": errors.id_from_uri(phone.get("user"))}
 
+    def users_field_changed_since(self, since: datetime | None, *, page_size: int = MAX_PAGE_SIZE) -> Iterator[dict]:
+        """Users whose custom fields changed after ``since`` while their own ``updated_at`` did not move (Django's
+        auto_now stamps only the row saved, so a userfield write may leave the user alone), read through the SQL
+        report endpoint, in (change time, id) order. Each user's ``updated_at`` is replaced by that change time so
+        a poll cursor can follow it. Nothing before a first cursor: the user scan covers history."""
+        # Unverified: core_userfield having its own updated_at column (the sandbox's, and AK's table convention).
+        if since is None:
+            return
+        query = ("SELECT f.parent_id, MAX(f.updated_at) FROM core_userfield f JOIN core_user u ON u.id = f.parent_id "
+                 "WHERE f.updated_at >= {{ since }} AND f.updated_at > u.updated_at "
+                 "GROUP BY f.parent_id ORDER BY MAX(f.updated_at), f.parent_id")
+        for user_id, changed in self._sql_pages(query, page_size=page_size, since=ak_timestamp(since)):
+            try:
+                user = self.user_get(int(user_id))
+            except errors.ActionKitNotFound:
+                continue  # Deleted since; the next scan of users does not list it either.
+            yield {**user, "updated_at": changed}
+
     def allowed_user_fields(self) -> list[dict]:
         return list(self._paginate(API + "alloweduserfield/"))
 
@@ -119,8 +137,11 @@ class ActionKitClient(BaseClient):
 
     def actions_updated_since(self, since: datetime | None, *, page_ids: list[int] | None = None) -> Iterator[dict]:
         # Unverified (compatibility rows 7, 8): updated_at__gte on action; page__in (tastypie splits __in on commas).
+        # One page id is sent as page=<id> (used publicly [akwh]): the fallback when page__in is not honoured.
         params = _since_params(since)
-        if page_ids:
+        if page_ids and len(page_ids) == 1:
+            params["page"] = int(page_ids[0])
+        elif page_ids:
             params["page__in"] = ",".join(str(int(p)) for p in page_ids)
         for action in self._paginate(API + "action/", params):
             yield {
@@ -187,7 +208,14 @@ class ActionKitClient(BaseClient):
         for group in self._paginate(API + "usergroup/"):
             yield {**group, "id": group.get("id") or errors.id_from_uri(group.get("resource_uri"))}
 
-    def usergroup_member_ids(self, usergroup_id: int) -> Iterator[int]:
+    def usergroup_member_ids(self, usergroup_id: int, *, via_sql: bool = False) -> Iterator[int]:
+        """Ids of a usergroup's members: ``user/?groups=`` or, when the compatibility check found that filter
+        ignored (``via_sql``), the membership table through the SQL report endpoint."""
+        if via_sql:
+            # Unverified (compatibility row 9): the membership table's name; Django's default for a User.groups M2M.
+            query = "SELECT user_id FROM core_user_groups WHERE usergroup_id = {{ group }} ORDER BY user_id"
+            yield from (int(row[0]) for row in self._sql_pages(query, group=int(usergroup_id)))
+            return
         # Unverified (compatibility row 9): we assume user objects carry "groups" URIs that tastypie lets us filter on.
         # tastypie drops a filter on a field the resource lacks and returns every user, so a user counts as a
         # member only when its own "groups" names the group: an unknown filter then yields nobody, not everyone.
@@ -202,6 +230,40 @@ class ActionKitClient(BaseClient):
         uri = f"{API}usergroup/{int(usergroup_id)}/"
         if uri not in groups:
             self._request("PATCH", f"{API}user/{int(user_id)}/", json_body={"groups": [*groups, uri]})
+
+
+    # Compatibility probes and the SQL report endpoint ----------------------------------------------------------
+
+    def probe_list(self, resource: str, params: dict | None = None) -> dict:
+        """The first two objects of ``resource`` under ``params``: ``{"total": meta.total_count or None, "ids"}``,
+        what the compatibility check compares (actionkit.compat)."""
+        body = self._request("GET", f"{API}{resource}/", params={**(params or {}), "_limit": 2}, cost=2).body
+        if not isinstance(body, dict) or not isinstance(body.get("objects"), list):
+            raise errors.ActionKitError("ActionKit sent an unexpected list response.")
+        total = (body.get("meta") or {}).get("total_count")
+        ids = [o.get("id") or errors.id_from_uri(o.get("resource_uri")) or o.get("name") for o in body["objects"]]
+        return {"total": total if isinstance(total, int) and not isinstance(total, bool) else None, "ids": ids}
+
+    def sql_rows(self, query: str, **params) -> list[list]:
+        """``POST report/run/sql/`` (reference §7) with ``refresh``, so a cached answer is never read as fresh.
+        ``{{ name }}`` placeholders in the query take the keyword arguments. Needs report permission."""
+        body = {"query": query, "refresh": True, "cache_duration": 60, **params}
+        rows = self._request("POST", API + "report/run/sql/", json_body=body).body
+        if not isinstance(rows, list):
+            raise errors.ActionKitError("ActionKit's SQL report sent an unexpected answer.")
+        return [row if isinstance(row, list) else list(row.values()) if isinstance(row, dict) else [row]
+                for row in rows]
+
+    def _sql_pages(self, query: str, *, page_size: int = MAX_PAGE_SIZE, **params) -> Iterator[list]:
+        """Rows of an ordered query, one LIMIT/OFFSET page at a time."""
+        size, offset = max(1, min(int(page_size), MAX_PAGE_SIZE)), 0
+        while True:
+            rows = self.sql_rows(f"{query} LIMIT {{{{ limit }}}} OFFSET {{{{ offset }}}}", limit=size, offset=offset,
+                                 **params)
+            yield from rows
+            if len(rows) < size:
+                return
+            offset += size
 
 
 def _group_uris(user: dict) -> list[str]:

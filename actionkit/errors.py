@@ -43,6 +43,24 @@ class ActionKitUnauthorized(ActionKitError):
     default_message = "ActionKit rejected the username or password."
 
 
+class ActionKitForbidden(ActionKitError):
+    """A 401/403 on one resource while the API root accepts the login: the staff account lacks that resource's
+    permission (tastypie answers 401 for both). Not bad credentials: only what needs ``resource`` stops."""
+
+    default_message = "The ActionKit staff account may not use that resource."
+
+    def __init__(self, message=None, *, resource: str = "", **kw):
+        self.resource = resource
+        super().__init__(message or permission_message(resource), **kw)
+
+
+def permission_message(resource: str) -> str:
+    """Plain words for a missing permission, naming what to change in ActionKit."""
+    verb = "use" if resource.startswith("/") else "read"  # A path outside /rest/v1/, e.g. the ActBlue webhook.
+    return (f"The ActionKit staff account may not {verb} {resource or 'this resource'}. In ActionKit, give the staff "
+            f"account permission to {verb} {resource or 'it'} (Staff, then the account's permissions).")
+
+
 class ActionKitRejected(ActionKitError):
     """A permanent 4xx: retrying the same request cannot succeed."""
 

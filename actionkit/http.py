@@ -29,6 +29,7 @@ MAX_RESPONSE_BYTES = 8 * 1024 * 1024  # A 100-row user page is ~100 KB; anything
 MAX_PAGE_SIZE = 100  # ActionKit's documented maximum for _limit.
 BACKOFF_BASE_SECONDS = 2.0  # First pause after a 429 without Retry-After; doubles per consecutive 429.
 BACKOFF_CAP_SECONDS = 120.0
+ROOT = "/rest/v1/"
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,23 @@ class BaseClient:
             self._consecutive_429 = 0
             return result
         self._log_failure(method, route, response.status_code, "status")
-        raise self._error_for(result, content.decode("utf-8", "replace"))
+        error = self._error_for(result, content.decode("utf-8", "replace"))
+        if isinstance(error, errors.ActionKitUnauthorized) and route != ROOT and not _challenges(result):
+            error = self._forbidden_or(error, route)
+        raise error
+
+    def _forbidden_or(self, error: errors.ActionKitUnauthorized, route: str) -> errors.ActionKitError:
+        """A bare 401 (no ``WWW-Authenticate`` challenge) or a 403 below the root is a missing permission when the
+        root still accepts the login (tastypie's unauthorized_result); only a refusal of ``/rest/v1/`` itself, or a
+        Basic challenge, means bad credentials."""
+        try:
+            self._request("GET", ROOT)
+        except errors.ActionKitUnauthorized:
+            return error
+        except errors.ActionKitError as unsure:
+            return unsure  # The root cannot tell us now (busy, down): retried later, never read as bad credentials.
+        return errors.ActionKitForbidden(resource=resource_of(route), status_code=error.status_code,
+                                         body_excerpt=error.body_excerpt)
 
     def _error_for(self, result: ApiResponse, text: str) -> errors.ActionKitError:
         status = result.status_code
@@ -202,6 +219,17 @@ class BaseClient:
             next_path, next_params = _next_path(body), None
             if not body["objects"]:
                 break
+
+
+def _challenges(result: ApiResponse) -> bool:
+    return result.status_code == 401 and "basic" in str(result.headers.get("WWW-Authenticate", "")).lower()
+
+
+def resource_of(route: str) -> str:
+    """``/rest/v1/usergroup/12/`` -> "usergroup"; the SQL report endpoint is "report"; other paths as they are."""
+    if route.startswith(ROOT):
+        return route[len(ROOT):].strip("/").split("/", 1)[0] or "the API"
+    return route
 
 
 def _next_path(body: dict) -> str | None:

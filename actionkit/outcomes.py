@@ -8,6 +8,7 @@ refused this request, and sending it again cannot change that. An unknown failur
 from actionkit import errors
 from integrations.registry import Outcome
 
+PERMISSION_RETRY_SECONDS = 3600.0  # Someone has to change ActionKit's permissions first; try again hourly.
 DETAIL_CHARS = errors.EXCERPT_CHARS * 2  # Longest detail an attempt stores: the message plus the body excerpt.
 
 
@@ -18,6 +19,8 @@ def outcome_for(exc: errors.ActionKitError) -> Outcome:
     if isinstance(exc, errors.UnsafeHostError):
         return Outcome(Outcome.HALT, detail=f"The ActionKit hostname is not allowed: {exc.message} Reconnect with a "
                                             "public hostname.")
+    if isinstance(exc, errors.ActionKitForbidden):  # One resource refused: this send waits; the connection runs on.
+        return Outcome(Outcome.RETRYABLE, status_code=code, detail=exc.message, retry_after=PERMISSION_RETRY_SECONDS)
     if isinstance(exc, errors.ActionKitUnauthorized):
         return Outcome(Outcome.HALT, status_code=code, detail=f"{exc.message} Reconnect with working staff credentials.")
     if isinstance(exc, errors.ActionKitRateLimited):

@@ -3,6 +3,7 @@
 from actionkit import errors
 from actionkit.factory import client_for_credentials
 from actionkit.hostnames import check_hostname
+from actionkit.services import compat_run
 
 
 class ConnectError(Exception):
@@ -42,3 +43,15 @@ def credentials_verify(*, host: str, username: str, password: str) -> str:
     finally:
         client.close()
     return authority
+
+
+
+def connection_check(*, kind: str, host: str, username: str, password: str, config: dict) -> tuple[str, dict]:
+    """The credential check, then the compatibility check on the same login: (normalised host, the check's answer
+    to store in config["ak_compat"]). Only the credentials can refuse a connect; failed probes are shown after."""
+    authority = credentials_verify(host=host, username=username, password=password)
+    client = client_for_credentials(host=authority, username=username, password=password)
+    try:
+        return authority, compat_run(client=client, kind=kind, config=config)
+    finally:
+        client.close()

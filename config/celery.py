@@ -104,6 +104,7 @@ def beat_schedule() -> dict:
            for queue in Queues.ALL if queue != Queues.HOUSEKEEPING},
         "strive-poll-all": _periodic("strive.poll_all", poll, Queues.POLLS),
         "strive-activity-poll-all": _periodic("strive_activity.poll_all", poll, Queues.POLLS),
+        "actionkit-compat-check-all": _periodic("actionkit.compat_check_all", 24 * 60 * 60, Queues.POLLS),
     }
 
 

@@ -7,6 +7,7 @@ app_name = "strive"
 urlpatterns = [
     path("connect/", connect.connect, name="connect"),
     path("details/", detail.overview, name="detail"),
+    path("details/check/", detail.compat_check_view, name="compat-check"),
     path("details/progress.json", detail.progress_json, name="progress"),
     path("details/fields/", fields.fields_tab, name="fields"),
     path("details/fields/<int:mapping_id>/option/", fields.field_option, name="field-option"),

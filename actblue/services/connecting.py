@@ -3,7 +3,8 @@
 from django.db import transaction
 
 from actblue.kind import CONFIG_ACCOUNT, CONFIG_NOTIFY_MANAGED, CONFIG_USERNAME, DEFAULT_ACCOUNT, KIND
-from actionkit.verify import ConnectError, credentials_verify
+from actionkit.services import compat_store
+from actionkit.verify import ConnectError, connection_check
 from integrations.models import Connection, Entity
 from integrations.services.connections import connection_connect, connection_disconnect, connection_update_config
 
@@ -19,13 +20,15 @@ def actionkit_connect(*, entity: Entity, username: str, password: str, host: str
                       actor) -> Connection:
     """Verify, then create or reconnect the entity's connection (same row: its ledger resumes). Raises ConnectError."""
     account = account.strip() or DEFAULT_ACCOUNT
-    authority = credentials_verify(host=host, username=username, password=password)
+    authority, compat = connection_check(kind=KIND, host=host, username=username, password=password, config={})
     if account_taken(entity=entity, host=authority, account=account):
         raise ConnectError(f"Another ActBlue entity already sends to {authority} as “{account}”. Choose a different "
                            "Account Name so the two accounts stay apart in ActionKit.", field="account")
     config = {CONFIG_USERNAME: username, CONFIG_ACCOUNT: account, CONFIG_NOTIFY_MANAGED: notify_managed}
-    return connection_connect(entity=entity, kind=KIND, host=authority, config=config, secrets={"password": password},
-                              actor=actor)
+    connection = connection_connect(entity=entity, kind=KIND, host=authority, config=config,
+                                    secrets={"password": password}, actor=actor)
+    compat_store(connection=connection, result=compat)
+    return connection
 
 
 @transaction.atomic

@@ -26,6 +26,7 @@ CREATORS = {
     "usergroup": writes.usergroup_create,
     "action": writes.action_process,
 }
+USER_GROUPS = frozenset({"groups"})  # What quirk users_without_groups takes away from user/.
 TOUCHES_USER = frozenset({"phone", "userfield"})  # Writes the quirk phone_field_writes_keep_updated_at changes.
 DETAIL_WRITES = {  # (resource, method) -> updates.<function>(conn, pk, data, touch_user); PUT answers 204, not 202
     ("user", "PATCH"): updates.user_update,
@@ -150,12 +151,15 @@ class SandboxApp:
         conn, method = self.conn(), request.method
         if method == "GET":
             if key is None and name in resources.RESOURCES:
-                lenient = schema.field_names(name) if self.control.quirk("unknown_filters_ignored") else None
-                response = resources.list_objects(conn, name, request, ignore_unknown_in=lenient)
+                hidden = USER_GROUPS if name == "user" and self.control.quirk("users_without_groups") else frozenset()
+                lenient = schema.field_names(name) - hidden if self.control.quirk("unknown_filters_ignored") else None
+                response = resources.list_objects(conn, name, request, ignore_unknown_in=lenient, hidden=hidden)
             else:
                 response = resources.get_object(conn, name, key) if key is not None else empty(405)
             if name == "usergroup" and self.control.quirk("usergroups_without_id"):
-                return _without_ids(response)
+                return _without(response, "id")
+            if name == "user" and self.control.quirk("users_without_groups"):
+                return _without(response, "groups")
             return response
         touch_user = not (name in TOUCHES_USER and self.control.quirk("phone_field_writes_keep_updated_at"))
         if method == "POST" and key is None and name in CREATORS:
@@ -177,13 +181,14 @@ class SandboxApp:
         return json_response(200, schema.build(name, list_methods=lists, detail_methods=detail))
 
 
-def _without_ids(response: Response) -> Response:
-    """The usergroups_without_id quirk: the same answer with ``id`` taken out of every object."""
+def _without(response: Response, key: str) -> Response:
+    """Quirks usergroups_without_id and users_without_groups: the same answer with ``key`` taken out of every
+    object."""
     if response.status != 200:
         return response
     body = json.loads(response.body)
     for obj in body.get("objects", [body]):
-        obj.pop("id", None)
+        obj.pop(key, None)
     stripped = json_response(200, body)
     stripped.records = response.records
     return stripped

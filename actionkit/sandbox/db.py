@@ -30,7 +30,7 @@ CREATE INDEX IF NOT EXISTS phone_updated ON phone (updated_at, id);
 CREATE TABLE IF NOT EXISTS alloweduserfield (name TEXT PRIMARY KEY, display_name TEXT, field_type TEXT DEFAULT 'text',
   created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS userfield (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, name TEXT NOT NULL,
-  value TEXT NOT NULL DEFAULT '', UNIQUE (user_id, name));
+  value TEXT NOT NULL DEFAULT '', updated_at TEXT NOT NULL DEFAULT '', UNIQUE (user_id, name));
 CREATE TABLE IF NOT EXISTS page (id INTEGER PRIMARY KEY, type TEXT NOT NULL, name TEXT UNIQUE NOT NULL,
   title TEXT DEFAULT '', hidden INTEGER DEFAULT 0, status TEXT DEFAULT 'active',
   created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
@@ -133,6 +133,8 @@ def write(conn: sqlite3.Connection):
 def init(path: str) -> None:
     conn = connect(path)
     conn.executescript(SCHEMA)
+    if "updated_at" not in {c["name"] for c in conn.execute("PRAGMA table_info(userfield)")}:
+        conn.execute("ALTER TABLE userfield ADD COLUMN updated_at TEXT NOT NULL DEFAULT ''")  # Older sandbox files.
     ensure_defaults(conn)
     conn.close()
 

@@ -118,13 +118,19 @@ class BadQuery(ValueError):
 
 
 def list_objects(
-    conn: sqlite3.Connection, name: str, request: Request, *, ignore_unknown_in: frozenset[str] | None = None
+    conn: sqlite3.Connection,
+    name: str,
+    request: Request,
+    *,
+    ignore_unknown_in: frozenset[str] | None = None,
+    hidden: frozenset[str] = frozenset(),
 ) -> Response:
     """One page of ``name``. With ``ignore_unknown_in`` (the resource's field names), a filter on any other field is
-    dropped as tastypie drops it (quirk unknown_filters_ignored); otherwise it is a 400."""
+    dropped as tastypie drops it (quirk unknown_filters_ignored); otherwise it is a 400. Filters on ``hidden``
+    fields count as unknown (quirk users_without_groups)."""
     res = RESOURCES[name]
     try:
-        where, args = _where(res, request.query, ignore_unknown_in)
+        where, args = _where(res, request.query, ignore_unknown_in, hidden)
         order = _order(res, request.query.get("order_by", []))
         limit, offset = _window(request)
     except BadQuery as exc:
@@ -153,13 +159,15 @@ def get_object(conn: sqlite3.Connection, name: str, key: str) -> Response:
     return json_response(200, res.serialize(conn, [row])[0]) if row else empty(404)
 
 
-def _where(res: Resource, query: dict[str, list[str]], ignore_unknown_in: frozenset[str] | None) -> tuple[list, list]:
+def _where(
+    res: Resource, query: dict[str, list[str]], ignore_unknown_in: frozenset[str] | None, hidden: frozenset[str]
+) -> tuple[list, list]:
     where, args = ([res.scope] if res.scope else []), []
     for param, values in query.items():
         if param.startswith("_") or param in ("order_by", "format"):
             continue
-        sql = res.filters.get(param)
         field, _, lookup = param.partition("__")
+        sql = None if field in hidden else res.filters.get(param)
         if sql is None and ignore_unknown_in is not None and field not in ignore_unknown_in:
             continue  # tastypie: "It's not a field we know about. Move along citizen."
         if sql is None:

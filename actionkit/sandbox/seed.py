@@ -87,8 +87,8 @@ def _users(conn, rng: random.Random, first_id: int, n: int) -> None:
         phones,
     )
     conn.executemany(
-        "INSERT INTO userfield (user_id, name, value) VALUES (?, 'sms_opt_in', ?)",
-        [(r[0], rng.choice(SMS_OPT_IN_VALUES)) for r in rows],
+        "INSERT INTO userfield (user_id, name, value, updated_at) VALUES (?, 'sms_opt_in', ?, ?)",
+        [(r[0], rng.choice(SMS_OPT_IN_VALUES), r[-2]) for r in rows],
     )
 
 

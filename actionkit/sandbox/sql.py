@@ -35,7 +35,8 @@ USER_COLUMNS = (
 TABLES = {  # ActionKit table -> the SELECT behind its view (ActionKit column names)
     "core_user": f"SELECT {USER_COLUMNS} FROM main.user",
     "core_phone": "SELECT id, user_id, type, phone, normalized_phone, source, created_at, updated_at FROM main.phone",
-    "core_userfield": "SELECT id, user_id AS parent_id, name, value FROM main.userfield",
+    # Unverified: core_userfield's own updated_at (AK's tables carry created_at/updated_at as a rule).
+    "core_userfield": "SELECT id, user_id AS parent_id, name, value, updated_at FROM main.userfield",
     "core_usergroup": "SELECT id, name, created_at, updated_at FROM main.usergroup",
     # Unverified (docs/actionkit-compatibility.md, row 9): the membership table's name; Django's default for a User.groups M2M.
     "core_user_groups": "SELECT rowid AS id, user_id, usergroup_id FROM main.usergroup_member",

@@ -48,7 +48,8 @@ def phone_update(conn: sqlite3.Connection, pk: int, data: dict, touch_user: bool
 
 def userfield_update(conn: sqlite3.Connection, pk: int, data: dict, touch_user: bool) -> Response:
     def change(row, ts: str) -> None:
-        conn.execute("UPDATE userfield SET value = ? WHERE id = ?", (str(data.get("value", row["value"])), pk))
+        conn.execute("UPDATE userfield SET value = ?, updated_at = ? WHERE id = ?",
+                     (str(data.get("value", row["value"])), ts, pk))
 
     return _owned_row_update(conn, "userfield", pk, change, touch_user)
 

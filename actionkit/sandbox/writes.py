@@ -60,9 +60,9 @@ def user_upsert(conn, *, email: str, core: dict, fields: dict, source: str, stat
 def fields_set(conn, user_id: int, fields: dict, *, touch_user: bool = True) -> None:
     """Upsert userfield rows; ``touch_user`` bumps the user's updated_at (quirk phone_field_writes_keep_updated_at)."""
     conn.executemany(
-        "INSERT INTO userfield (user_id, name, value) VALUES (?, ?, ?) "
-        "ON CONFLICT (user_id, name) DO UPDATE SET value = excluded.value",
-        [(user_id, k, str(v)) for k, v in fields.items()],
+        "INSERT INTO userfield (user_id, name, value, updated_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (user_id, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        [(user_id, k, str(v), db.now()) for k, v in fields.items()],
     )
     if fields and touch_user:
         conn.execute("UPDATE user SET updated_at = ? WHERE id = ?", (db.now(), user_id))

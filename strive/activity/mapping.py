@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from integrations.ids import id_from_text, id_in_range
 
 MERGE_FIELD = re.compile(r"{{\s*([a-z_][a-z0-9_]*)\s*}}")
+PAGE_SHORT_NAME = re.compile(r"[A-Za-z0-9_-]{1,255}")  # ActionKit's page short name: a slug (reference §10).
 MAX_FIELD_VALUE = 2000  # Characters kept per actionfield value; AK stores TEXT but our search needs no more.
 
 
@@ -25,6 +26,7 @@ class ActionIn:
     fields: dict[str, str] = field(default_factory=dict)
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    page_name: str = ""  # A webhook may name the page by short name; page_ak_id is then 0 until it is resolved.
 
 
 def parse_ak_time(value: Any) -> datetime | None:
@@ -87,11 +89,29 @@ def webhook_body_to_action(body: Any) -> ActionIn:
     data = body.get("action") if isinstance(body.get("action"), dict) else body
     if "fields" not in data:
         data = {**data, "fields": {k[7:]: v for k, v in data.items() if k.startswith("action_") and k != "action_id"}}
-    missing = [name for name, keys in (("id", ("id", "action_id", "resource_uri")), ("page", ("page_id", "page")),
-                                       ("user", ("user_id", "user"))) if _ref_id(data, *keys) is None]
+    name = page_short_name(data)
+    if name:  # Resolved against the connection's own pages when the body is processed.
+        data = {**data, "page_id": 0, "page": None}
+    missing = [key for key, keys in (("id", ("id", "action_id", "resource_uri")), ("page", ("page_id", "page")),
+                                     ("user", ("user_id", "user"))) if _ref_id(data, *keys) is None
+               and not (key == "page" and name)]
     if missing:
-        raise WebhookBodyError(f"Missing or unreadable: {', '.join(missing)} (ids or /rest/v1/ URIs).")
-    return action_from_ak(data)
+        raise WebhookBodyError(f"Missing or unreadable: {', '.join(missing)} (ids, /rest/v1/ URIs or a page short "
+                               "name).")
+    if not name:
+        return action_from_ak(data)
+    return replace(action_from_ak({**data, "page_id": 1}), page_ak_id=0, page_name=name)  # 1: a stand-in id.
+
+
+def page_short_name(data: dict) -> str:
+    """The page's short name when the body names the page by it (``page``, or ``page_name``), not by id or URI."""
+    if _ref_id(data, "page_id", "page") is not None:
+        return ""
+    for key in ("page", "page_name"):
+        value = data.get(key)
+        if isinstance(value, str) and PAGE_SHORT_NAME.fullmatch(value.strip()):
+            return value.strip()
+    return ""
 
 
 def field_matches(fields: dict[str, str], *, name: str, value: str) -> bool:

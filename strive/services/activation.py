@@ -7,6 +7,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from actionkit.factory import client_for
+from actionkit.services import compat_store
+from actionkit.tasks import compat_check as compat_check_task
+from config.celery import Queues
 from integrations.models import Connection, SyncCursor
 from integrations.services.audit import audit_record
 from integrations.services.connections import connection_connect, connection_disconnect, connection_update_config
@@ -30,11 +33,14 @@ class ActivationError(Exception):
 
 
 @transaction.atomic
-def strive_connect(*, entity, host: str, username: str, password: str, actor) -> Connection:
-    """Save verified credentials (the caller verified them) and make sure the core fields are mapped."""
+def strive_connect(*, entity, host: str, username: str, password: str, actor, compat: dict | None = None) -> Connection:
+    """Save verified credentials (the caller verified them) and make sure the core fields are mapped. `compat` is
+    the compatibility check made with the credentials (actionkit.verify.connection_check)."""
     connection = connection_connect(entity=entity, kind=KIND, host=host, config={"username": username},
                                     secrets={"password": password}, actor=actor)
     core_mappings_ensure(connection=connection)
+    if compat is not None:
+        compat_store(connection=connection, result=compat)
     return connection
 
 
@@ -50,6 +56,8 @@ def settings_clean(*, opt_in_field: str, phone_types: list[str]) -> dict:
 @transaction.atomic
 def settings_save(*, connection: Connection, opt_in_field: str, phone_types: list[str], create_users: bool, actor) -> Connection:
     changes = {**settings_clean(opt_in_field=opt_in_field, phone_types=phone_types), "create_users": bool(create_users)}
+    if changes["opt_in_field"] != sync_settings(connection).opt_in_field:  # The check probes the chosen field.
+        transaction.on_commit(partial(compat_check_task.apply_async, (connection.pk,), queue=Queues.POLLS))
     return connection_update_config(connection=connection, changes=changes, actor=actor)
 
 

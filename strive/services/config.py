@@ -42,3 +42,10 @@ def sync_settings(connection: Connection) -> SyncSettings:
 
 def connection_for_entity(entity) -> Connection | None:
     return Connection.objects.filter(entity=entity, kind=KIND).first()
+
+
+def compat_fields(config: dict) -> dict:
+    """The opt-in userfield, for the compatibility check (actionkit.compat): without it every user would read as
+    not opted in, so member sync stops instead."""
+    name = (config or {}).get("opt_in_field") or DEFAULT_OPT_IN_FIELD
+    return {name: (("members",), "Turns off: Member sync from ActionKit (opt-in status cannot be read).")}

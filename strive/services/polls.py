@@ -17,8 +17,9 @@ from django.conf import settings as django_settings
 from django.db import transaction
 from django.utils import timezone
 
-from actionkit import errors
+from actionkit import compat, errors
 from actionkit.factory import client_for
+from actionkit.services import compat_forbidden_record, compat_result
 from config.celery import Queues
 from integrations.models import Connection, SyncCursor
 from integrations.readahead import prefetched_groups
@@ -39,6 +40,8 @@ PAGES_PER_TRANSACTION = 4  # Pages already read are written (and the cursor move
 LEASE_SECONDS = 180  # Renewed as pages go by; a crashed poll frees the integration after this.
 CHECK_SECONDS = 2.0  # How often a run renews its lease and re-reads Sync Accounts (at page boundaries).
 STREAM_USERS, STREAM_PHONES = "users", "phones"
+# Users whose custom fields changed while their updated_at stayed (read through SQL; actionkit.compat).
+STREAM_FIELDS = "userfields"
 
 
 def overlap() -> timedelta:
@@ -49,9 +52,11 @@ def overlap() -> timedelta:
 class PollResult:
     status: str  # done | more (time budget used; run again) | busy (another poll holds the lease) | off | throttled
     # | halted (credentials refused) | error (ActionKit failed; the next tick resumes from the cursor)
+    # | blocked (the compatibility check turned member sync off; `reason` says why and what to change)
     users: int = 0
     phones: int = 0
     retry_after: float | None = None
+    reason: str = ""
 
 
 def poll_all() -> int:
@@ -76,11 +81,16 @@ def users_poll(*, connection_id: int, time_budget: float | None = None) -> PollR
         connection = Connection.objects.select_related("entity").filter(pk=connection_id).first()
         if connection is None or not _may_poll(connection):
             return PollResult("off")
+        if blocked := compat.feature_off(compat_result(connection), "members"):
+            return PollResult("blocked", reason=blocked)
         client = _poll_client(connection)
         run = _Run(connection, client, holder, time.monotonic() + time_budget)
         try:
             for name in _streams_left(connection):
                 run.stream(name)
+        except errors.ActionKitForbidden as exc:  # One resource refused: only member sync stops, and says why.
+            compat_forbidden_record(connection=connection, resource=exc.resource)
+            return PollResult("blocked", run.users, run.phones, reason=exc.message)
         except errors.ActionKitRateLimited as exc:
             return PollResult("throttled", run.users, run.phones, retry_after=exc.retry_after or 30.0)
         except errors.ActionKitUnauthorized as exc:
@@ -125,6 +135,8 @@ def _streams_left(connection: Connection) -> list[str]:
     """Both streams, or, in the continuation of a run that ran out of time, the one it stopped in and those after.
     Without this a continuation would re-read the finished phone stream's overlap window every time."""
     order = [STREAM_PHONES, STREAM_USERS]
+    if compat.field_changes_via_sql(compat_result(connection)):
+        order.append(STREAM_FIELDS)
     cursors = {c.stream: c for c in SyncCursor.objects.filter(connection=connection, stream__in=order)}
     for index, name in enumerate(order):
         if name in cursors and _resume_marker(cursors[name]):
@@ -141,9 +153,14 @@ class _Run:
         # Each pass fills its own tables, ANALYZEd as they grow (a table analyzed while still empty plans worst).
         self.stats = {STREAM_PHONES: BulkLoadStats(ScannedUser),
                       STREAM_USERS: BulkLoadStats(ScannedUser, Member, MemberLink, GroupMembership)}
+        self.stats[STREAM_FIELDS] = self.stats[STREAM_USERS]
 
     def stream(self, name: str) -> None:
         cursor, _ = SyncCursor.objects.get_or_create(connection=self.connection, stream=name)
+        if name == STREAM_FIELDS and cursor.position is None:  # The user scan covers what came before it.
+            users = SyncCursor.objects.filter(connection=self.connection, stream=STREAM_USERS).first()
+            cursor.position = (users.position if users else None) or timezone.now()
+            SyncCursor.objects.filter(pk=cursor.pk).update(position=cursor.position)
         position, seen = self._start(cursor)
         SyncCursor.objects.filter(pk=cursor.pk).update(last_run_started_at=timezone.now(), state=cursor.state)
         # Each page's query depends only on the previous page's last row, so pages are read ahead in a thread while
@@ -202,7 +219,8 @@ class _Run:
     def _page(self, name: str, position, seen: set[int]) -> list[dict]:
         """The next rows after the cursor: one HTTP page, unless every row on it was already processed (a run of
         rows sharing the cursor's timestamp), in which case the scan continues to the following page."""
-        source = self.client.phones_updated_since if name == STREAM_PHONES else self.client.users_updated_since
+        source = {STREAM_PHONES: self.client.phones_updated_since, STREAM_USERS: self.client.users_updated_since,
+                  STREAM_FIELDS: self.client.users_field_changed_since}[name]
         size = page_size(self.client.throttle.per_minute if self.client.throttle else 0)
         raw = source(position, page_size=size)
         while True:
@@ -219,7 +237,7 @@ class _Run:
             else:
                 users_sync_batch(connection=self.connection, users=rows)
                 self.users += len(rows)
-            state = {**cursor.state, "run_" + name: getattr(self, name)}
+            state = {**cursor.state, "run_" + name: getattr(self, name, self.users)}
             SyncCursor.objects.filter(pk=cursor.pk).update(position=position, state=state, updated_at=timezone.now())
             cursor.state = state
         at_edge = {int(row["id"]) for row in rows if ak_time(row.get("updated_at")) == position}

@@ -1,9 +1,10 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
 
-from actionkit.verify import ConnectError, credentials_verify
+from actionkit.verify import ConnectError, connection_check
 from integrations.decorators import entity_view
 from strive.forms import ConnectForm
+from strive.kind import KIND
 from strive.services.activation import strive_connect
 from strive.services.config import connection_for_entity, sync_settings
 
@@ -16,12 +17,13 @@ def connect(request, entity):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:  # Nothing is saved until ActionKit accepts the credentials; the same check as the contributions form.
-            host = credentials_verify(host=data["host"], username=data["username"].strip(), password=data["password"])
+            host, compat = connection_check(kind=KIND, host=data["host"], username=data["username"].strip(),
+                                            password=data["password"], config=connection.config if connection else {})
         except ConnectError as exc:
             form.add_error(exc.field, exc.message)
         else:
             connection = strive_connect(entity=entity, host=host, username=data["username"].strip(),
-                                        password=data["password"], actor=request.user)
+                                        password=data["password"], actor=request.user, compat=compat)
             if sync_settings(connection).active:  # Reconnected after a halt: Sync Accounts stayed on.
                 messages.success(request, "Reconnected to ActionKit. Sync Accounts is still on: syncing resumes where it "
                                           "stopped at the next poll, within 10 minutes.")

@@ -47,6 +47,8 @@ def test_it_connects_after_verifying_and_says_so(cast, verifier):
     assert response.redirect_chain[-1][0] == url(cast, "detail")
     assert "Connected to ActionKit at ak.example.org" in response.content.decode()
     connection = Connection.objects.get(entity=cast.entity_a, kind=KIND)
+    compat = connection.config.pop("ak_compat")  # The compatibility check ran beside the credential check.
+    assert compat["checked_at"] and "probes" in compat
     assert connection.config == {"username": "staff", "account": "Default ActBlue", "notify_managed": False}
     assert connection.secrets == {"password": "right-password"} and connection.created_by == cast.carol
     assert "right-password" not in response.content.decode()

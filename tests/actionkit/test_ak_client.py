@@ -79,6 +79,29 @@ def test_it_maps_bad_credentials(client, rsps, status):
     assert f"HTTP {status}" in str(info.value) and "s3cret" not in str(info.value)
 
 
+@pytest.mark.parametrize("root, expected", [
+    ({"json": {}}, errors.ActionKitForbidden),  # The login works: one resource's permission is missing.
+    ({"status": 401}, errors.ActionKitUnauthorized),  # The root refuses too: bad credentials.
+    ({"status": 503}, errors.ActionKitTransient),  # Cannot tell now: retried later, never a halt.
+], ids=["root-ok", "root-refused", "root-down"])
+def test_a_bare_401_below_the_root_asks_the_root_what_it_means(client, rsps, root, expected):
+    rsps.get(f"{BASE}/rest/v1/usergroup/", status=401, **EMPTY_HTML)
+    rsps.get(f"{BASE}/rest/v1/", **root)
+    with pytest.raises(errors.ActionKitError) as info:
+        list(client.usergroups())
+    assert type(info.value) is expected
+    if expected is errors.ActionKitForbidden:
+        assert info.value.resource == "usergroup" and "permission to read usergroup" in info.value.message
+
+
+def test_a_401_with_a_basic_challenge_is_bad_credentials_without_asking_the_root(client, rsps):
+    rsps.get(f"{BASE}/rest/v1/user/", status=401, headers={"WWW-Authenticate": 'Basic Realm="django-tastypie"'},
+             **EMPTY_HTML)
+    with pytest.raises(errors.ActionKitUnauthorized):
+        client.users_total()
+    assert [c.request.url.split("?")[0] for c in rsps.calls] == [f"{BASE}/rest/v1/user/"]
+
+
 def test_it_maps_404_with_empty_html_body(client, rsps):
     rsps.get(f"{BASE}/rest/v1/user/5/", status=404, **EMPTY_HTML)
     with pytest.raises(errors.ActionKitNotFound) as info:

@@ -9,6 +9,7 @@ from integrations.registry import Outcome
 CASES = [
     (errors.UnsafeHostError("That hostname points at this server."), Outcome.HALT),
     (errors.ActionKitUnauthorized(status_code=401), Outcome.HALT),
+    (errors.ActionKitForbidden(resource="action", status_code=401), Outcome.RETRYABLE),
     (errors.ActionKitRateLimited(status_code=429, retry_after=30), Outcome.RETRYABLE),
     (errors.ActionKitThrottled(), Outcome.RETRYABLE),
     (errors.ActionKitTransient(status_code=503), Outcome.RETRYABLE),
@@ -37,3 +38,9 @@ def test_it_keeps_the_status_code_the_wait_and_the_field_errors():
 def test_it_tells_an_admin_how_to_recover_from_a_halt():
     assert "public hostname" in outcome_for(errors.UnsafeHostError()).detail
     assert "Reconnect" in outcome_for(errors.ActionKitUnauthorized(status_code=403)).detail
+
+
+def test_a_missing_permission_on_one_resource_waits_and_names_the_permission_instead_of_halting():
+    outcome = outcome_for(errors.ActionKitForbidden(resource="importpage", status_code=401))
+    assert outcome.kind == Outcome.RETRYABLE and outcome.retry_after >= 3600
+    assert "give the staff account permission to read importpage" in outcome.detail

@@ -95,8 +95,19 @@ def test_a_resource_the_staff_account_may_not_use_answers_401_alone(sandbox, ak_
     assert get(sandbox, "/rest/v1/user/").status_code == 200
     assert ak_client.users_total() == 3
     ak_client.verify_credentials()
-    with pytest.raises(errors.ActionKitUnauthorized):
+    # The root still accepts the login, so the client reads the bare 401 as a missing permission on that resource.
+    with pytest.raises(errors.ActionKitForbidden) as refused:
         list(ak_client.usergroups())
+    assert not isinstance(refused.value, errors.ActionKitUnauthorized) and refused.value.resource == "usergroup"
+    assert "give the staff account permission to read usergroup" in refused.value.message
+
+
+def test_a_401_with_a_basic_challenge_or_on_the_root_is_bad_credentials(sandbox, ak_client):
+    sandbox.quirk("forbidden_resources", resources=["usergroup"])
+    sandbox.inject("401")
+    with pytest.raises(errors.ActionKitUnauthorized) as refused:
+        list(ak_client.usergroups())  # The fault's 401 carries WWW-Authenticate: Basic, so no root check is made.
+    assert not isinstance(refused.value, errors.ActionKitForbidden)
 
 
 def test_it_refuses_unknown_quirks_and_an_empty_forbidden_list(sandbox):

@@ -110,3 +110,12 @@ def test_it_answers_401_when_the_staff_account_may_not_run_reports(sandbox):
         assert response.status_code == 401 and "WWW-Authenticate" not in response.headers
     finally:
         sandbox.quirks_off()
+
+
+def test_the_clients_sql_membership_read_pages_through_and_matches_the_rest_read(ak_sandbox, ak_client):
+    ak_sandbox.reset()
+    ak_sandbox.seed(users=400, usergroups=1)  # About 250 members: three LIMIT/OFFSET pages of 100.
+    [group] = list(ak_client.usergroups())
+    by_sql = list(ak_client.usergroup_member_ids(group["id"], via_sql=True))
+    assert len(by_sql) > 200 and by_sql == sorted(set(by_sql))
+    assert set(by_sql) == set(ak_client.usergroup_member_ids(group["id"]))

@@ -103,7 +103,7 @@ class FakeActionKitClient:
     def usergroups(self):
         return iter([{"id": k, "name": v} for k, v in self.groups.items()])
 
-    def usergroup_member_ids(self, usergroup_id):
+    def usergroup_member_ids(self, usergroup_id, *, via_sql=False):  # Either read gives the same members here.
         return iter(sorted(self.usergroup_members.get(usergroup_id, set())))
 
 

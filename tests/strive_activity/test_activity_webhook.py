@@ -54,6 +54,29 @@ def test_it_accepts_a_form_post_with_action_fields(client, activity_connection, 
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("content_type", ["application/json", "form"])
+def test_it_accepts_a_page_short_name_resolved_within_the_connections_own_pages(
+        client, activity_connection, synced_page, fake_ak, cast, django_capture_on_commit_callbacks, content_type):
+    from integrations.models import Connection
+    from strive.activity.models import Page
+
+    connection = activity_connection
+    theirs = Connection.objects.create(entity=cast.entity_b, kind=connection.kind, host="other.example.org")
+    Page.objects.create(connection=theirs, ak_id=55, name="their-page")  # Another tenant's page: never chosen.
+    fake_ak.add_user(9)
+    body = {"action_id": "78", "page": "petition-a", "user_id": "9"}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = (_post(client, webhook_path(connection=connection), body) if content_type != "form" else
+                    client.post(webhook_path(connection=connection), data=body))
+        unknown = _post(client, webhook_path(connection=connection), {**body, "action_id": "79", "page": "their-page"})
+    assert response.status_code == 202 and unknown.status_code == 202
+    action = Action.objects.get(ak_id=78)
+    assert action.page_id == synced_page.pk
+    assert WebhookEvent.objects.get(ak_action_id=79).outcome == "Ignored: no page of this ActionKit has that short name yet."
+    assert not Action.objects.filter(ak_id=79).exists()
+
+
+@pytest.mark.django_db
 def test_it_refuses_a_wrong_or_replaced_token(client, activity_connection, synced_page, cast):
     good = webhook_path(connection=activity_connection)
     wrong = reverse("strive_activity_hooks:page-action", kwargs={"connection_id": activity_connection.pk, "token": "x" * 43})

@@ -118,8 +118,8 @@ def test_bad_bodies_stored_earlier_are_marked_refused_and_never_hold_up_the_rest
     assert webhook_events_drain(connection=activity_connection, client=fake_ak) == (1, False)
     assert list(Action.objects.values_list("ak_id", flat=True)) == [4]
     outcomes = dict(WebhookEvent.objects.values_list("ak_action_id", "outcome"))
-    assert outcomes == {1: "Refused: Missing or unreadable: user (ids or /rest/v1/ URIs).",
-                        2: "Refused: Missing or unreadable: user (ids or /rest/v1/ URIs).",
+    assert outcomes == {1: "Refused: Missing or unreadable: user (ids, /rest/v1/ URIs or a page short name).",
+                        2: "Refused: Missing or unreadable: user (ids, /rest/v1/ URIs or a page short name).",
                         3: "Refused: The body is nested too deeply.", 4: "Taken in."}
     assert not WebhookEvent.objects.filter(processed_at__isnull=True).exists()
     assert webhook_events_drain(connection=activity_connection, client=fake_ak) == (0, False)

@@ -6,8 +6,9 @@ from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
 
-from actionkit import factory
-from actionkit.errors import ActionKitError
+from actionkit import compat, factory
+from actionkit.errors import ActionKitError, ActionKitForbidden
+from actionkit.services import compat_forbidden_record, compat_result
 from integrations.budget import OutOfTime, task_deadline
 from integrations.models import Connection, SyncCursor
 from integrations.readahead import prefetched
@@ -67,18 +68,39 @@ def poll_connection(*, connection_id: int, client=None, time_budget: float | Non
         if client is None:
             client = factory.client_for(connection)
         try:
-            pages = pages_pull(connection=connection, client=client, deadline=deadline)
-            webhook_events_drain(connection=connection, client=client)  # Bodies whose task was lost.
-            webhook_events_prune(connection=connection)
-            actions = actions_poll(connection=connection, client=client, deadline=deadline)
-            usergroups = usergroups_refresh(connection=connection, client=client, deadline=deadline)
+            activity = _feature(connection, "activity",
+                                lambda: _activity_poll(connection=connection, client=client, deadline=deadline))
+            usergroups = _feature(connection, "usergroups",
+                                  lambda: usergroups_refresh(connection=connection, client=client, deadline=deadline))
         except OutOfTime:
             return {"more": True}
         except ActionKitError as exc:
             logger.warning("strive.activity.poll.failed", extra={"connection_id": connection_id,
                                                                  "error": type(exc).__name__})
             raise
-        return {"pages": pages, "actions": actions.received, "processed": actions.processed, "usergroups": usergroups}
+        return {**(activity or {"pages": None, "actions": None, "processed": None}), "usergroups": usergroups}
+
+
+def _feature(connection: Connection, feature: str, run):
+    """Run one feature of the poll unless the compatibility check turned it off; a resource refused on the way
+    turns off what needs it (recorded for the details page) and leaves the other features running."""
+    if compat.feature_off(compat_result(connection), feature):
+        return None
+    try:
+        return run()
+    except ActionKitForbidden as exc:
+        compat_forbidden_record(connection=connection, resource=exc.resource)
+        logger.warning("strive.activity.poll.forbidden", extra={"connection_id": connection.pk,
+                                                                "resource": exc.resource})
+        return None
+
+
+def _activity_poll(*, connection: Connection, client, deadline: float | None) -> dict:
+    pages = pages_pull(connection=connection, client=client, deadline=deadline)
+    webhook_events_drain(connection=connection, client=client)  # Bodies whose task was lost.
+    webhook_events_prune(connection=connection)
+    actions = actions_poll(connection=connection, client=client, deadline=deadline)
+    return {"pages": pages, "actions": actions.received, "processed": actions.processed}
 
 
 def actions_poll(*, connection: Connection, client, deadline: float | None = None) -> IngestStats:
@@ -91,7 +113,19 @@ def actions_poll(*, connection: Connection, client, deadline: float | None = Non
     cursor = cursor_get(connection=connection, stream="actions")
     since, from_position = _actions_since(connection=connection, cursor=cursor), cursor.position
     started, cache = timezone.now(), {}
-    for items in batched(prefetched(actions_read(client, since=since, page_ids=sorted(pages))), BATCH):
+    # page__in not honoured (actionkit.compat): one listing per page with page=<id>, each keyed on time alike.
+    per_page = compat.actions_per_page(compat_result(connection))
+    for page_ids in ([[p] for p in sorted(pages)] if per_page else [sorted(pages)]):
+        _actions_read_into(connection, client, since, page_ids, pages, cache, stats, cursor, started,
+                           deadline=deadline, from_position=from_position)
+    SyncCursor.objects.filter(pk=cursor.pk).update(last_run_finished_at=timezone.now(), position=cursor.position
+                                                   or started, state=resume_done(cursor))
+    return stats
+
+
+def _actions_read_into(connection, client, since, page_ids, pages, cache, stats, cursor, started, *, deadline,
+                       from_position) -> None:
+    for items in batched(prefetched(actions_read(client, since=since, page_ids=page_ids)), BATCH):
         stats.add(actions_ingest(connection=connection, items=items, source="poll", client=client,
                                  pages=pages, member_cache=cache))
         newest = max((a.updated_at for a in items if a.updated_at), default=None)
@@ -101,9 +135,6 @@ def actions_poll(*, connection: Connection, client, deadline: float | None = Non
             cursor.last_run_started_at = started
             cursor.save(update_fields=["position", "last_run_started_at", "updated_at"])
         hand_over_if_out_of_time(cursor=cursor, deadline=deadline, started_at=from_position)
-    SyncCursor.objects.filter(pk=cursor.pk).update(last_run_finished_at=timezone.now(), position=cursor.position
-                                                   or started, state=resume_done(cursor))
-    return stats
 
 
 def _actions_since(*, connection: Connection, cursor: SyncCursor):

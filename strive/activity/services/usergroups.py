@@ -6,7 +6,9 @@ from functools import partial
 from django.db import transaction
 from django.utils import timezone
 
-from actionkit import factory
+from actionkit import compat, factory
+from actionkit.errors import ActionKitForbidden
+from actionkit.services import compat_forbidden_record, compat_result
 from integrations.budget import OutOfTime, out_of_time
 from integrations.models import Connection, SyncCursor
 from integrations.services.audit import audit_record
@@ -35,7 +37,8 @@ def usergroups_refresh(*, connection: Connection, client, deadline: float | None
     marker = cursor.state.get("resume")
     fresh = marker and timezone.now() - datetime.fromisoformat(marker["at"]) < RESUME_WITHIN
     started = datetime.fromisoformat(marker["since"]) if fresh else timezone.now()
-    synced = Usergroup.objects.filter(connection=connection, synced=True, gone=False).order_by("refreshed_at", "pk")
+    synced = (Usergroup.objects.filter(connection=connection, synced=True, gone=False).select_related("connection")
+              .order_by("refreshed_at", "pk"))
     if fresh:  # The continuation of a poll that ran out of time: the groups it refreshed are done.
         synced = synced.exclude(refreshed_at__gte=started)
     for index, usergroup in enumerate(synced):
@@ -51,8 +54,10 @@ def usergroups_refresh(*, connection: Connection, client, deadline: float | None
 
 
 def usergroup_members_refresh(*, usergroup: Usergroup, client) -> dict:
-    """Make the group hold exactly the linked members of the usergroup: add joiners, remove leavers."""
-    ak_ids = set(client.usergroup_member_ids(usergroup.ak_id))
+    """Make the group hold exactly the linked members of the usergroup: add joiners, remove leavers. Membership is
+    read through SQL when the compatibility check found the REST filter ignored (actionkit.compat)."""
+    via_sql = compat.groups_via_sql(compat_result(usergroup.connection))
+    ak_ids = set(client.usergroup_member_ids(usergroup.ak_id, via_sql=via_sql))
     links = MemberLink.objects.filter(connection_id=usergroup.connection_id)
     wanted = set(links.filter(ak_user_id__in=ak_ids).values_list("member_id", flat=True)) if ak_ids else set()
     with transaction.atomic():
@@ -66,10 +71,14 @@ def usergroup_members_refresh(*, usergroup: Usergroup, client) -> dict:
 def usergroup_refresh(*, usergroup_id: int, client=None) -> dict | None:
     """Refresh one synced usergroup's members; None when it is gone or no longer synced."""
     usergroup = Usergroup.objects.select_related("connection").filter(pk=usergroup_id, synced=True).first()
-    if usergroup is None:
+    if usergroup is None or compat.feature_off(compat_result(usergroup.connection), "usergroups"):
         return None
     client = factory.client_for(usergroup.connection) if client is None else client
-    return usergroup_members_refresh(usergroup=usergroup, client=client)
+    try:
+        return usergroup_members_refresh(usergroup=usergroup, client=client)
+    except ActionKitForbidden as exc:  # Only usergroup sync stops; the checklist names the permission.
+        compat_forbidden_record(connection=usergroup.connection, resource=exc.resource)
+        return None
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ import json
 import secrets
 import time
 from collections import defaultdict
+from dataclasses import replace
 from datetime import timedelta
 from functools import partial
 
@@ -25,7 +26,7 @@ from integrations.models import Connection
 from integrations.parsers import NestedTooDeeply, json_loads
 from integrations.services.audit import audit_record
 from strive.activity.mapping import ActionIn, WebhookBodyError, webhook_body_to_action
-from strive.activity.models import WebhookEvent, WebhookSecret
+from strive.activity.models import Page, WebhookEvent, WebhookSecret
 from strive.activity.services.actions import actions_ingest, synced_pages
 from strive.activity.tasks import webhook_events_process as webhook_events_process_task
 
@@ -141,6 +142,7 @@ def webhook_events_drain(*, connection: Connection, client, limit: int = WEBHOOK
         except ValueError as exc:  # WebhookBodyError and NestedTooDeeply are ValueErrors that name the problem.
             outcomes[f"Refused: {exc}"[:200] if isinstance(exc, WebhookBodyError | NestedTooDeeply)
                      else "Refused: the stored body is not valid JSON."].add(pk)
+    readable = pages_by_short_name(connection=connection, items=readable, outcomes=outcomes)
     stats = actions_ingest(connection=connection, items=list(readable.values()), source="webhook", client=client,
                            pages=pages)
     for pk, item in readable.items():
@@ -149,6 +151,22 @@ def webhook_events_drain(*, connection: Connection, client, limit: int = WEBHOOK
     for outcome, ids in outcomes.items():
         WebhookEvent.objects.filter(pk__in=ids, processed_at__isnull=True).update(processed_at=now, outcome=outcome)
     return stats.processed, len(rows) == limit
+
+
+def pages_by_short_name(*, connection: Connection, items: dict, outcomes: dict) -> dict:
+    """Bodies that name their page by short name get its id from this connection's own pages (a short name is
+    unique within one ActionKit); a name none of them has is ignored with that reason."""
+    names = {item.page_name for item in items.values() if item.page_name}
+    if not names:
+        return items
+    ids = dict(Page.objects.filter(connection=connection, name__in=names).values_list("name", "ak_id"))
+    resolved = {}
+    for pk, item in items.items():
+        if item.page_name and item.page_name not in ids:
+            outcomes["Ignored: no page of this ActionKit has that short name yet."].add(pk)
+        else:
+            resolved[pk] = replace(item, page_ak_id=ids[item.page_name]) if item.page_name else item
+    return resolved
 
 
 def webhook_events_process(*, connection_id: int, client=None) -> tuple[int, bool]:
