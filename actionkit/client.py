@@ -245,7 +245,7 @@ class ActionKitClient(BaseClient):
         return {"total": total if isinstance(total, int) and not isinstance(total, bool) else None, "ids": ids}
 
     def sql_rows(self, query: str, **params) -> list[list]:
-        """``POST report/run/sql/`` (reference §7) with ``refresh``, so a cached answer is never read as fresh.
+        """``POST report/run/sql/`` (ActionKit's documented SQL report endpoint) with ``refresh``, so a cached answer is never read as fresh.
         ``{{ name }}`` placeholders in the query take the keyword arguments. Needs report permission."""
         body = {"query": query, "refresh": True, "cache_duration": 60, **params}
         rows = self._request("POST", API + "report/run/sql/", json_body=body).body

@@ -41,7 +41,7 @@ def insecure_on_private_network() -> bool:
     try:
         from django.conf import settings
 
-        value = getattr(settings, "ACTIONKIT_INSECURE_ON_PRIVATE_NETWORK", None)
+        value = settings.ACTIONKIT_INSECURE_ON_PRIVATE_NETWORK
     except Exception:  # ImproperlyConfigured outside Django (sandbox, bench scripts).
         value = None
     if value is None:

@@ -24,7 +24,7 @@ QUIRKS = {
     "usergroups_without_id": "usergroup objects carry only name, resource_uri and timestamps, no id: the shape "
     "WeMove's client reads; the id is then only in the resource_uri.",
     "users_without_groups": "user objects carry no groups and groups= is not a user filter: no public source "
-    "documents either (reference §17.1); membership is then only in core_user_groups through report/run/sql/.",
+    "documents either; membership is then only in core_user_groups through report/run/sql/.",
     "relative_locations": "Location headers are paths, the sandbox's old guess; real ActionKit sends absolute URLs, "
     "which is the default. Kept to prove the client reads both.",
 }

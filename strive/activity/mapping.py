@@ -10,7 +10,7 @@ from typing import Any
 from integrations.ids import id_from_text, id_in_range
 
 MERGE_FIELD = re.compile(r"{{\s*([a-z_][a-z0-9_]*)\s*}}")
-PAGE_SHORT_NAME = re.compile(r"[A-Za-z0-9_-]{1,255}")  # ActionKit's page short name: a slug (reference §10).
+PAGE_SHORT_NAME = re.compile(r"[A-Za-z0-9_-]{1,255}")  # ActionKit's page short name: a slug.
 MAX_FIELD_VALUE = 2000  # Characters kept per actionfield value; AK stores TEXT but our search needs no more.
 
 

@@ -148,7 +148,7 @@ def test_pages_written_together_keep_only_the_newest_version_of_a_row_edited_mid
     assert poll_service._joined(pages) == ([{"id": 1, "v": "new"}, {"id": 2}, {"id": 3}], "after page 3")
 
 
-def test_a_sync_cut_into_short_tasks_reads_each_row_once_and_finishes(connection, sandbox, cast, monkeypatch):
+def test_a_sync_cut_into_short_tasks_reads_each_row_once_and_finishes(members_connection, sandbox, cast, monkeypatch):
     """Every task hands over after one group (a budget of 0 s); each continuation starts exactly where the last one
     stopped, not a whole overlap window back, although all ten rows share one second."""
     monkeypatch.setattr(poll_service, "PAGE", 3)
@@ -160,13 +160,13 @@ def test_a_sync_cut_into_short_tasks_reads_each_row_once_and_finishes(connection
     original, read = poll_service.users_sync_batch, []
     monkeypatch.setattr(poll_service, "users_sync_batch",
                         lambda **kw: (read.extend(int(u["id"]) for u in kw["users"]), original(**kw))[1])
-    connection.config = {**connection.config, "sync_accounts": True}
-    connection.save()
+    members_connection.config = {**members_connection.config, "sync_accounts": True}
+    members_connection.save()
     statuses = []
     while "done" not in statuses and len(statuses) < 20:
-        statuses.append(users_poll(connection_id=connection.pk, time_budget=0).status)
+        statuses.append(users_poll(connection_id=members_connection.pk, time_budget=0).status)
     assert statuses[-1] == "done" and len(statuses) > 3 and set(statuses[:-1]) == {"more"}, statuses
     assert sorted(read) == sorted(user["id"] for user in users)  # Each row once: no overlap re-read per task.
-    assert MemberLink.objects.filter(connection=connection).count() == 10
-    cursor = SyncCursor.objects.get(connection=connection, stream="users")
+    assert MemberLink.objects.filter(connection=members_connection).count() == 10
+    cursor = SyncCursor.objects.get(connection=members_connection, stream="users")
     assert cursor.state.get("initial_done") and "resume" not in cursor.state
