@@ -55,9 +55,9 @@ class ProbeWorker(worker_plugin.WorkerProcess):
         import subprocess
 
         self.log.parent.mkdir(parents=True, exist_ok=True)
-        cmd = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", self.queues, "--concurrency",
-               str(self.concurrency), "--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat",
-               "--include", "tests.faults.worker_include"]
+        cmd = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", self.queues, "-n", self.node,
+               "--concurrency", str(self.concurrency), "--loglevel", "INFO", "--without-gossip", "--without-mingle",
+               "--without-heartbeat", "--include", "tests.faults.worker_include"]
         out = open(self.log, "ab")  # noqa: SIM115 - kept open for the process lifetime.
         self.proc = subprocess.Popen(cmd, cwd=worker_plugin.ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
                                      start_new_session=True)

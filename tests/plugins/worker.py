@@ -60,11 +60,14 @@ class WorkerProcess:
         self.proc: subprocess.Popen | None = None
         self.beat_proc: subprocess.Popen | None = None
         self.log = ROOT / "var" / "test" / f"worker-{os.getpid()}-{time.monotonic_ns()}.log"
+        # Its own node name, so two workers of one test (a live and a bulk pool) are two nodes with two beacons.
+        self.node = f"{self.log.stem}@%h"
 
     def start(self) -> "WorkerProcess":
         self.log.parent.mkdir(parents=True, exist_ok=True)
-        cmd = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", self.queues, "--concurrency",
-               str(self.concurrency), "--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+        cmd = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", self.queues, "-n", self.node,
+               "--concurrency", str(self.concurrency), "--loglevel", "INFO", "--without-gossip", "--without-mingle",
+               "--without-heartbeat"]
         out = open(self.log, "ab")  # noqa: SIM115 - kept open for the process lifetime.
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         if self.beat:
