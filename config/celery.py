@@ -37,6 +37,7 @@ TASK_QUEUES = {
     "integrations.queue_heartbeat": Queues.LIVE,  # Beat sends it to each queue in turn (beat_schedule).
     "integrations.deliveries_sweep": Queues.HOUSEKEEPING,
     "integrations.backfills_sweep": Queues.HOUSEKEEPING,
+    "integrations.import_jobs_sweep": Queues.HOUSEKEEPING,
     "strive.poll_all": Queues.POLLS,
     "strive.users_poll": Queues.POLLS,
     "strive_activity.poll_all": Queues.POLLS,
@@ -46,6 +47,8 @@ TASK_QUEUES = {
     "integrations.backfill_plan": Queues.BACKFILLS,
     "integrations.backfill_pump": Queues.BACKFILLS,
     "integrations.import_job_run": Queues.IMPORTS,
+    "actionkit.compat_check_all": Queues.POLLS,
+    "actionkit.compat_check": Queues.POLLS,
 }
 
 # A task checks its TASK_BUDGET_SECONDS between steps, and one step may be a single ActionKit request that waits for
@@ -98,6 +101,8 @@ def beat_schedule() -> dict:
     return {
         "integrations-deliveries-sweep": _periodic("integrations.deliveries_sweep", sweep, Queues.HOUSEKEEPING),
         "integrations-backfills-sweep": _periodic("integrations.backfills_sweep", sweep, Queues.HOUSEKEEPING),
+        # Restarts import jobs whose task was lost or whose worker died mid-slice.
+        "integrations-import-jobs-sweep": _periodic("integrations.import_jobs_sweep", sweep, Queues.HOUSEKEEPING),
         "integrations-heartbeat": _periodic("integrations.beat_heartbeat", HEARTBEAT_SECONDS, Queues.HOUSEKEEPING),
         **{f"integrations-queue-heartbeat-{queue}": _periodic("integrations.queue_heartbeat", HEARTBEAT_SECONDS,
                                                               queue, (queue,))

@@ -12,6 +12,7 @@ EXPECTED = {
     "integrations.queue_heartbeat": "live",
     "integrations.deliveries_sweep": "housekeeping",
     "integrations.backfills_sweep": "housekeeping",
+    "integrations.import_jobs_sweep": "housekeeping",
     "strive.poll_all": "polls",
     "strive.users_poll": "polls",
     "strive_activity.poll_all": "polls",
@@ -21,6 +22,8 @@ EXPECTED = {
     "integrations.backfill_plan": "backfills",
     "integrations.backfill_pump": "backfills",
     "integrations.import_job_run": "imports",
+    "actionkit.compat_check_all": "polls",
+    "actionkit.compat_check": "polls",
 }
 
 
