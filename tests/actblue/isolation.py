@@ -11,4 +11,5 @@ URLS = {
     "actblue:import": lambda cast: {},
     "actblue:identity": lambda cast: {},
     "actblue:webhook-credentials": lambda cast: {},
+    "actblue:compat-check": lambda cast: {},
 }

@@ -16,4 +16,5 @@ URLS = {
     "strive:groups": lambda cast: {},
     "strive:group-delete": lambda cast: {"group_id": 1},
     "strive:member-push-retry": lambda cast: {"member_id": 1, "delivery_id": 1},
+    "strive:compat-check": lambda cast: {},
 }
