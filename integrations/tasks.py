@@ -50,3 +50,19 @@ def backfills_sweep() -> None:
 def beat_heartbeat() -> None:
     # Written by a worker when beat's tick arrives, so /healthz sees both beat and a worker alive.
     cache.set(BEAT_HEARTBEAT_KEY, timezone.now().isoformat(), timeout=3600)
+
+
+@shared_task(name="integrations.deliveries_schedule")
+def deliveries_schedule() -> None:
+    # One turn of the live send scheduler; it queues the next turn itself while rows are due.
+    from integrations.services import pump
+
+    pump.deliveries_schedule()
+
+
+@shared_task(name="integrations.backfills_schedule")
+def backfills_schedule() -> None:
+    # One turn of the backfill send scheduler (the backfills queue), drawing on the same budgets as live rows.
+    from integrations.services import backfills
+
+    backfills.backfills_schedule()

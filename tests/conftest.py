@@ -22,3 +22,17 @@ def _no_axes_lockouts(settings):
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _no_scheduler_flags():
+    """A send-scheduler flag left by a test that queued a turn without a worker would hold back the next test's
+    sends until it expires."""
+    from django.core.cache import cache
+
+    from integrations.services.outcomes import turn_flag
+
+    keys = [turn_flag(lane) + suffix for lane in ("live", "backfill") for suffix in ("", ":helper", ":later")]
+    cache.delete_many(keys)
+    yield
+    cache.delete_many(keys)
