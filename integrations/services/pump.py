@@ -55,7 +55,6 @@ BATCH = 50  # Most rows claimed at once per connection; a killed worker strands 
 BATCH_SECONDS = 1.0  # A paced connection's batch holds about this many seconds of its budget.
 UNPACED_SPACING = 0.002  # Seconds between records below which a budget is not worth one limiter read per row.
 SLOT_SLACK = 0.005  # A row goes out when its budget frees up within this many seconds (the limiter then waits).
-SUCCESS_FIELDS = ["status", "delivered_at", "last_error", "claimed_at", "remote_ref", "last_status_code"]
 
 
 def deliveries_schedule(*, seconds: float = TURN_SECONDS) -> int:
@@ -301,7 +300,7 @@ def record_successes(items: list) -> None:
             Delivery.Status.SUCCEEDED, now, "", None)
         delivery.remote_ref, delivery.last_status_code = outcome.remote_ref[:200], outcome.status_code
         rows.append(delivery)
-    Delivery.objects.bulk_update(rows, SUCCESS_FIELDS)
+    _mark_succeeded(rows, now)
     counts = Counter(d.backfill_id for d in rows if d.backfill_id and d.lane == Delivery.Lane.BACKFILL)
     for backfill_id, count in counts.items():
         Backfill.objects.filter(pk=backfill_id).update(succeeded=F("succeeded") + count)
@@ -310,6 +309,24 @@ def record_successes(items: list) -> None:
         logger.info("delivery.attempt.success", extra={"delivery_id": delivery.id, "connection_id": delivery.connection_id,
                                                        "status": outcome.status_code, "attempt": delivery.attempts})
     items.clear()
+
+
+def _mark_succeeded(rows: list[Delivery], now) -> None:
+    if db.vendor != "postgresql":
+        Delivery.objects.filter(id__in=[d.id for d in rows]).update(
+            status=Delivery.Status.SUCCEEDED, delivered_at=now, last_error="", claimed_at=None)
+        Delivery.objects.bulk_update(rows, ["remote_ref", "last_status_code"])
+        return
+    # One UPDATE ... FROM (VALUES ...): Django's bulk_update writes a CASE per field and row, which PostgreSQL
+    # took about 200 ms to run for a batch of 50 under load.
+    values = ", ".join(["(%s::bigint, %s, %s::integer)"] * len(rows))
+    params = [Delivery.Status.SUCCEEDED.value, now]
+    for delivery in rows:
+        params += [delivery.id, delivery.remote_ref, delivery.last_status_code]
+    with db.cursor() as cursor:
+        cursor.execute(f"UPDATE {Delivery._meta.db_table} AS d SET status = %s, delivered_at = %s, last_error = '', "  # noqa: S608
+                       f"claimed_at = NULL, remote_ref = v.ref, last_status_code = v.code FROM (VALUES {values}) "
+                       f"AS v(id, ref, code) WHERE d.id = v.id", params)
 
 
 def hand_back(unsent: list[Delivery]) -> None:
