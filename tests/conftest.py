@@ -25,6 +25,12 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _sends_inline(settings):
+    """Sender threads have their own database connections, which cannot see a test's uncommitted rows."""
+    settings.DELIVERY_SENDS_IN_FLIGHT = 1
+
+
+@pytest.fixture(autouse=True)
 def _no_scheduler_flags():
     """A send-scheduler flag left by a test that queued a turn without a worker would hold back the next test's
     sends until it expires."""

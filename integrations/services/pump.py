@@ -17,6 +17,9 @@ integrations.services.deliveries hold: every claim re-checks that the connection
 retryable one or a halt the connection's unsent rows are handed back untried and it sits out the rest of the turn.
 A worker killed mid-turn strands at most one batch per connection in SENDING until the sweeper frees it.
 
+A turn keeps up to DELIVERY_SENDS_IN_FLIGHT sends out at once on sender threads, never two for one connection, so
+the waits of one send (database, limiter, ActionKit) overlap with another connection's instead of adding up.
+
 A turn lasts TURN_SECONDS and then queues the next one behind whatever else waits on its queue; while it runs it
 renews the lane's "turn queued or running" flag, so new rows cost no broker message (integrations.services.
 outcomes.schedule_kick).
@@ -25,10 +28,13 @@ outcomes.schedule_kick).
 import heapq
 import itertools
 import logging
+import os
 import time
 from collections import Counter, deque
+from concurrent import futures
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import connection as db
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
@@ -110,31 +116,50 @@ class _Turn:
         self.dropped: set[int] = set()  # Sit out the rest of this turn after a failure.
         self.waiting: dict[int, float] = {}  # Budget frees up after this turn ends: seconds from now.
         self.stop_at = 0.0
+        self.senders = max(1, settings.DELIVERY_SENDS_IN_FLIGHT)
+        self.pool = send_pool(self.senders) if self.senders > 1 else None
+        self.inflight: dict[futures.Future, tuple[_Queue, Delivery]] = {}  # At most one per connection.
 
     def run(self, seconds: float) -> bool:
         """The loop; True when time ran out with rows still due."""
         stop_at = self.stop_at = time.monotonic() + seconds
-        next_look, busy_since, helped = 0.0, time.monotonic(), False
+        next_look, slack_at, helped = 0.0, time.monotonic(), False
         while True:
             now = time.monotonic()
+            self.collect()
             if now >= next_look:
                 self.look(scheduled=True)
                 next_look = now + REFRESH_SECONDS
-            elif not self.heap:
+            elif not self.heap and not self.inflight:
                 self.look(scheduled=False)
-            if not self.heap:
+            if not self.heap and not self.inflight:
                 return False
             if now >= stop_at:
+                self.collect(everything=True)
                 return True
-            ready_at = self.heap[0][0]
-            if ready_at > now:
-                time.sleep(min(ready_at, next_look, stop_at) - now)
-                busy_since = time.monotonic()
+            ready = bool(self.heap) and self.heap[0][0] <= now
+            if ready and len(self.inflight) < self.senders:
+                if not helped and self.only is None and now - slack_at > REFRESH_SECONDS:
+                    schedule_kick(lane=self.lane, helper=True)  # Never a slack moment: a second process has work.
+                    helped = True
+                self.step(heapq.heappop(self.heap)[2])
                 continue
-            if not helped and self.only is None and now - busy_since > REFRESH_SECONDS:
-                schedule_kick(lane=self.lane, helper=True)  # Never idle: a second worker process has work too.
-                helped = True
-            self.step(heapq.heappop(self.heap)[2])
+            if not ready and not self.inflight:
+                slack_at = now
+            until = min(self.heap[0][0] if self.heap and not ready else now + REFRESH_SECONDS, next_look, stop_at)
+            self.collect(timeout=max(0.0, until - now))
+
+    def collect(self, *, timeout: float = 0.0, everything: bool = False) -> None:
+        """Take in finished sends, waiting up to `timeout` for the first (or for all); sleep when none is out."""
+        if not self.inflight:
+            if timeout > 0:
+                time.sleep(timeout)
+            return
+        done, _ = futures.wait(list(self.inflight), timeout=None if everything else timeout,
+                               return_when=futures.ALL_COMPLETED if everything else futures.FIRST_COMPLETED)
+        for future in done:
+            queue, delivery = self.inflight.pop(future)
+            self.finish(queue, delivery, *future.result())
 
     def look(self, *, scheduled: bool) -> None:
         """Add connections with due rows that are not in the turn yet; refresh the ones that are."""
@@ -171,12 +196,14 @@ class _Turn:
         if wait > SLOT_SLACK:
             self.push(connection_id, time.monotonic() + wait)
             return
-        self.send(queue, queue.claimed.popleft())
+        delivery = queue.claimed.popleft()
+        if self.pool is None:
+            self.finish(queue, delivery, *timed_send(delivery))
+        else:
+            self.inflight[self.pool.submit(threaded_send, delivery)] = (queue, delivery)
 
-    def send(self, queue: _Queue, delivery: Delivery) -> None:
-        started_at, started = timezone.now(), time.monotonic()
-        outcome = kind_send(delivery)
-        duration_ms = int((time.monotonic() - started) * 1000)
+    def finish(self, queue: _Queue, delivery: Delivery, outcome: Outcome, started_at, started: float,
+               duration_ms: int) -> None:
         if outcome.kind == Outcome.SUCCESS:
             queue.sent.append((delivery, outcome, started_at, duration_ms))
             self.delivered += 1
@@ -200,8 +227,37 @@ class _Turn:
         queue.claimed.clear()
 
     def close(self) -> None:
+        self.collect(everything=True)  # Sends still out (the loop raised) are recorded, not left in SENDING.
         for connection_id in list(self.queues):
             self.release(connection_id)
+
+
+def timed_send(delivery: Delivery) -> tuple[Outcome, object, float, int]:
+    started_at, started = timezone.now(), time.monotonic()
+    outcome = kind_send(delivery)
+    return outcome, started_at, started, int((time.monotonic() - started) * 1000)
+
+
+def threaded_send(delivery: Delivery) -> tuple[Outcome, object, float, int]:
+    # A sender thread keeps its own database connection between turns, like a pool; drop it once it broke or aged.
+    db.close_if_unusable_or_obsolete()
+    try:
+        return timed_send(delivery)
+    except Exception as exc:  # kind_send sorts sender errors itself; this is the thread's own plumbing failing.
+        logger.exception("delivery.send.crashed", extra={"delivery_id": delivery.id})
+        outcome = Outcome(Outcome.RETRYABLE, detail=f"Internal error while sending: {type(exc).__name__}")
+        return outcome, timezone.now(), time.monotonic(), 0
+
+
+_pools: dict[tuple[int, int], futures.ThreadPoolExecutor] = {}
+
+
+def send_pool(size: int) -> futures.ThreadPoolExecutor:
+    """Sender threads for this process, made after the worker forked (a pool does not survive a fork)."""
+    key = (os.getpid(), size)
+    if key not in _pools:
+        _pools[key] = futures.ThreadPoolExecutor(max_workers=size, thread_name_prefix="delivery-send")
+    return _pools[key]
 
 
 def _queue_for(connection: Connection) -> _Queue:

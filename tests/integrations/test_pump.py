@@ -188,7 +188,8 @@ def test_a_live_turn_leaves_backfill_rows_to_the_backfill_lane(sender):
 
 @pytest.mark.skipif(not db.features.has_select_for_update_skip_locked, reason="SKIP LOCKED needs PostgreSQL")
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_turns_never_send_a_row_twice(sender):
+def test_concurrent_turns_never_send_a_row_twice(sender, settings):
+    settings.DELIVERY_SENDS_IN_FLIGHT = 3  # Committed rows: sender threads can see them, so use them here too.
     big, other = _connection("big"), _connection("other")
     _rows(big, "big", 400)
     _rows(other, "other", 100)
