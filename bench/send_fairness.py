@@ -8,7 +8,8 @@ Each connection belongs to its own tenant and has `--backlog` live rows waiting 
 it can send in the run. One worker pool on the live queues, as production runs it. After the release, the first
 10 seconds are a warm-up; then every connection's successful tries are counted per minute (by when each request
 started, from the ledger's attempts). Target: each gets >= 95 % of its budget over the run and >= 90 % in every
-minute. The connections share one sandbox with its limit off: the shared limiter is what holds each to its budget.
+minute. Each tenant has its own ActionKit (a sandbox on its own port) enforcing the same budget, so a 429 would
+show an overrun; the shared limiter is what holds each connection to its budget.
 """
 
 from __future__ import annotations
@@ -41,12 +42,14 @@ def main() -> None:
     parser.add_argument("--minutes", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=2)
     args = parser.parse_args()
-    sandbox_proc, host = start_sandbox(0)
-    env = setup_env(insecure_host=host)
+    procs, hosts = zip(*(start_sandbox(n) for n in range(args.connections)), strict=True)
+    for host in hosts:
+        sandbox(host, "POST", "limits", json={"per_minute": args.per_minute, "max_concurrent": 4})
+    env = setup_env(insecure_host=",".join(hosts))
     django_setup()
     connections = []
     for n in range(args.connections):
-        entity, connection = tenant(slug=f"fair{n}", actblue_id=6000 + n, host=host, per_minute=args.per_minute)
+        entity, connection = tenant(slug=f"fair{n}", actblue_id=6000 + n, host=hosts[n], per_minute=args.per_minute)
         first_lineitem = 30_000_000 + n * 1_000_000
         first = seed_line_items(entity, actblue_id=6000 + n, count=args.backlog, first_lineitem=first_lineitem)
         seed_live_backlog(connection, count=args.backlog, first_line_item_pk=first, first_lineitem=first_lineitem)
@@ -64,8 +67,9 @@ def main() -> None:
         load1 = os.getloadavg()[0]
     finally:
         stop(worker)
-        stats = sandbox(host, "GET", "stats")
-        stop(sandbox_proc)
+        stats = [sandbox(host, "GET", "stats") for host in hosts]
+        for proc in procs:
+            stop(proc)
     until = since + args.minutes * 60
     print(describe())
     print(f"{args.connections} connections x {args.backlog:,}-row backlog, budget {args.per_minute}/min each, "
@@ -85,8 +89,8 @@ def main() -> None:
           f"{worst_minute:.1f} % (target >= 90)")
     print(f"total {total:,} sent = {total / (args.minutes * 60):.1f}/s; worker CPU {cpu * 1000 / max(1, total):.2f} ms "
           f"per notification; load average {load0:.2f} -> {load1:.2f}")
-    print(f"sandbox: orders={stats['orders']} duplicates_prevented={stats['duplicates_prevented']} "
-          f"429s={stats['429s_served']}")
+    print(f"sandboxes: orders={sum(s['orders'] for s in stats):,} duplicates_prevented="
+          f"{sum(s['duplicates_prevented'] for s in stats)} 429s={sum(s['429s_served'] for s in stats)}")
 
 
 if __name__ == "__main__":
