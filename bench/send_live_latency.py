@@ -61,12 +61,9 @@ def export_csv(path: str, rows: int) -> None:
 
 
 def import_csv(entity_id: int, path: str) -> None:
-    from django.db import connections
-
     from actblue.services.csv_import import csv_import
     from integrations.models import Entity
 
-    connections.close_all()  # A forked child must not share the parent's database connection.
     with open(path, newline="") as stream:
         report = csv_import(entity=Entity.objects.get(pk=entity_id), stream=stream, kind="paid")
     print(f"import: {report.imported} imported, {report.error_count} errors", flush=True)
@@ -109,6 +106,8 @@ def main() -> None:
     sandbox(hosts[1], "POST", "seed", json={"users": args.users})
     env = setup_env(insecure_host=",".join(hosts))
     django_setup()
+    from django.db import connections
+
     from actblue.services.ledger import contribution_record
     from integrations.models import Backfill, Delivery, DeliveryAttempt
     from integrations.services.backfills import backfill_start
@@ -126,6 +125,7 @@ def main() -> None:
         backfill = backfill_start(connection=connection_a, params={"mode": "all", "email_subscription": False}, actor=None)
         users_poll.delay(connection_b.pk)
         importer = multiprocessing.get_context("fork").Process(target=import_csv, args=(entity_c.pk, csv_path))
+        connections.close_all()  # Closed before the fork: a child closing an inherited one would close ours too.
         importer.start()
         planned = Backfill.objects.filter(pk=backfill.pk, status=Backfill.Status.RUNNING)
         wait_for(planned.exists, timeout=900, every=1)

@@ -29,6 +29,9 @@ logger = logging.getLogger(__name__)
 PLAN_CHUNK = 2000  # Source rows planned per step; bounded so memory stays flat at any backfill size.
 TASK_BUDGET_SECONDS = 50  # A planner or pump task hands over to a fresh task after this long.
 PUMP_CHECK_SECONDS = 5  # How often a running backfill's pump task looks at its progress and restarts sending.
+# A backfill-lane turn runs longer than a live one: nothing urgent waits behind it on the backfills queue, and each
+# hand-over between turns leaves a few of the budget's slots unused.
+TURN_SECONDS = 10.0
 STALE_AFTER_SECONDS = 180  # A backfill with no heartbeat for this long is restarted by the sweeper.
 
 
@@ -92,7 +95,7 @@ def backfill_pump(*, backfill_id: int) -> None:
 
 def backfills_schedule() -> int:
     """One turn of the backfill lane of the send scheduler. Returns rows delivered."""
-    return schedule_turn(lane=Delivery.Lane.BACKFILL)
+    return schedule_turn(lane=Delivery.Lane.BACKFILL, seconds=TURN_SECONDS)
 
 
 def _due(backfill: Backfill):
