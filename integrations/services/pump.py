@@ -60,7 +60,11 @@ REFRESH_SECONDS = 0.5  # How often a turn looks for connections that have new du
 BATCH = 50  # Most rows claimed at once per connection; a killed worker strands at most this many until the sweep.
 BATCH_SECONDS = 1.0  # A paced connection's batch holds about this many seconds of its budget.
 UNPACED_SPACING = 0.002  # Seconds between records below which a budget is not worth one limiter read per row.
-SLOT_SLACK = 0.005  # A row goes out when its budget frees up within this many seconds (the limiter then waits).
+# A row is handed to a sender when its budget frees up within this many seconds; the client's limiter then waits
+# for the exact slot. The limiter paces without bursts, so a send that starts late loses that time for good: a
+# sender thread is given the row early enough that its wake-up and the limiter's read never make it late.
+SLOT_LEAD = 0.03
+SLOT_LEAD_INLINE = 0.005  # Without sender threads the loop itself would wait, so it waits less.
 
 
 def deliveries_schedule(*, seconds: float = TURN_SECONDS) -> int:
@@ -118,6 +122,7 @@ class _Turn:
         self.stop_at = 0.0
         self.senders = max(1, settings.DELIVERY_SENDS_IN_FLIGHT)
         self.pool = send_pool(self.senders) if self.senders > 1 else None
+        self.lead = SLOT_LEAD if self.pool else SLOT_LEAD_INLINE
         self.inflight: dict[futures.Future, tuple[_Queue, Delivery]] = {}  # At most one per connection.
 
     def run(self, seconds: float) -> bool:
@@ -193,8 +198,8 @@ class _Turn:
             self.waiting[connection_id] = wait
             self.release(connection_id)
             return
-        if wait > SLOT_SLACK:
-            self.push(connection_id, time.monotonic() + wait)
+        if wait > self.lead:
+            self.push(connection_id, time.monotonic() + wait - self.lead)
             return
         delivery = queue.claimed.popleft()
         if self.pool is None:
@@ -209,7 +214,8 @@ class _Turn:
             self.delivered += 1
             if not queue.claimed:
                 record_successes(queue.sent)  # Recorded at once: a row sits in SENDING one batch at most.
-            self.push(queue.connection.pk, started + queue.spacing)
+            paced = queue.throttle is not None
+            self.push(queue.connection.pk, started + queue.spacing - self.lead if paced else time.monotonic())
             return
         record_successes(queue.sent)
         outcome_apply(delivery=delivery, outcome=outcome, started_at=started_at, duration_ms=duration_ms)
