@@ -31,6 +31,7 @@ class Queues:
 # tests/integrations/test_celery_routing.py fails for a task missing here.
 TASK_QUEUES = {
     "integrations.delivery_send": Queues.LIVE,
+    "integrations.deliveries_schedule": Queues.LIVE,
     "strive_activity.webhook_events_process": Queues.LIVE,
     "strive_activity.automation_runs_send": Queues.LIVE,
     "integrations.beat_heartbeat": Queues.HOUSEKEEPING,
@@ -46,6 +47,7 @@ TASK_QUEUES = {
     "strive_activity.usergroup_refresh": Queues.POLLS,
     "integrations.backfill_plan": Queues.BACKFILLS,
     "integrations.backfill_pump": Queues.BACKFILLS,
+    "integrations.backfills_schedule": Queues.BACKFILLS,
     "integrations.import_job_run": Queues.IMPORTS,
     "actionkit.compat_check_all": Queues.POLLS,
     "actionkit.compat_check": Queues.POLLS,

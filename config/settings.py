@@ -220,6 +220,9 @@ DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=24)
 DELIVERY_BACKOFF_BASE_SECONDS = env.float("DELIVERY_BACKOFF_BASE_SECONDS", default=10.0)
 DELIVERY_BACKOFF_MAX_SECONDS = env.float("DELIVERY_BACKOFF_MAX_SECONDS", default=6 * 3600.0)
 DELIVERY_CLAIM_TIMEOUT_SECONDS = env.int("DELIVERY_CLAIM_TIMEOUT_SECONDS", default=300)  # A claim older than this is stuck.
+# Sends one scheduler turn keeps in flight, each for a different connection (one connection's rows go out in order).
+# Most of a send is waiting on the database, the limiter and ActionKit, so a few overlap well in one process.
+DELIVERY_SENDS_IN_FLIGHT = env.int("DELIVERY_SENDS_IN_FLIGHT", default=4)
 CONNECTION_ERROR_AFTER_FAILURES = env.int("CONNECTION_ERROR_AFTER_FAILURES", default=3)  # Consecutive failures.
 # A connection failing without one success for this long is paused (Svix disables an endpoint after 5 days); new
 # events then wait instead of using up their tries. Reconnecting resumes it. Any success resets the clock.

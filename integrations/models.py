@@ -193,6 +193,10 @@ class Delivery(models.Model):
             models.Index(fields=["connection", "-id"], name="delivery_recent_idx"),
             models.Index(fields=["connection", "status"], name="delivery_conn_status_idx"),
             models.Index(fields=["backfill", "status"], name="delivery_backfill_idx"),
+            # The send scheduler's claims and "has due rows?" probes: a connection's open rows of one lane in id
+            # order, so a 100,000-row backfill is not scanned to find the connection's few live rows.
+            models.Index(fields=["connection", "lane", "id"], condition=models.Q(status__in=["pending", "failed"]),
+                         name="delivery_open_lane_idx"),
         ]
 
     DUE = (Status.PENDING, Status.FAILED)

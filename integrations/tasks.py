@@ -75,3 +75,19 @@ def import_jobs_sweep() -> None:
     from integrations.services import imports
 
     imports.import_jobs_sweep()
+
+
+@shared_task(name="integrations.deliveries_schedule")
+def deliveries_schedule() -> None:
+    # One turn of the live send scheduler; it queues the next turn itself while rows are due.
+    from integrations.services import pump
+
+    pump.deliveries_schedule()
+
+
+@shared_task(name="integrations.backfills_schedule")
+def backfills_schedule() -> None:
+    # One turn of the backfill send scheduler (the backfills queue), drawing on the same budgets as live rows.
+    from integrations.services import backfills
+
+    backfills.backfills_schedule()

@@ -54,3 +54,23 @@ def api(cast):
     client = APIClient(raise_request_exception=False)
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
     return client
+
+
+@pytest.fixture(autouse=True)
+def _sends_inline(settings):
+    """Sender threads have their own database connections, which cannot see a test's uncommitted rows."""
+    settings.DELIVERY_SENDS_IN_FLIGHT = 1
+
+
+@pytest.fixture(autouse=True)
+def _no_scheduler_flags():
+    """A send-scheduler flag left by a test that queued a turn without a worker would hold back the next test's
+    sends until it expires."""
+    from django.core.cache import cache
+
+    from integrations.services.outcomes import turn_flag
+
+    keys = [turn_flag(lane) + suffix for lane in ("live", "backfill") for suffix in ("", ":helper", ":later")]
+    cache.delete_many(keys)
+    yield
+    cache.delete_many(keys)

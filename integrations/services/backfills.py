@@ -1,7 +1,10 @@
-"""Backfills reuse the live path: planning writes ordinary outbox rows (live keys), and a pump sends them.
+"""Backfills reuse the live path: planning writes ordinary outbox rows (live keys), and the send scheduler sends them.
 
 Planning walks source rows after `Backfill.cursor` in chunks, so it resumes after a crash and uses constant memory.
-The pump runs on the backfills queue and claims a few rows at a time, so live events are never stuck behind it.
+Sending is a backfill-lane turn of the scheduler (integrations.services.pump) on the backfills queue: it serves
+every connection with a running backfill in turn, takes a connection's live rows before its backfill rows, and
+draws on the same budget as live sending, so live events are never stuck behind a backfill. The backfill's pump
+task only watches: it keeps the heartbeat, starts scheduler turns and marks the backfill done.
 """
 
 import logging
@@ -17,7 +20,9 @@ from integrations import registry
 from integrations.models import Backfill, Connection, Delivery
 from integrations.progress_words import count_of, eta_seconds, eta_words, percent_of
 from integrations.services.audit import audit_record
-from integrations.services.deliveries import connection_is_sendable, delivery_send_one
+from integrations.services.deliveries import connection_is_sendable
+from integrations.services.outcomes import schedule_kick
+from integrations.services.pump import rows_due, schedule_turn
 from integrations.tasks import backfill_plan as backfill_plan_task
 from integrations.tasks import backfill_pump as backfill_pump_task
 
@@ -25,7 +30,10 @@ logger = logging.getLogger(__name__)
 
 PLAN_CHUNK = 2000  # Source rows planned per step; bounded so memory stays flat at any backfill size.
 TASK_BUDGET_SECONDS = settings.TASK_BUDGET_SECONDS  # A planner or pump task hands over to a fresh task after this long.
-PUMP_BATCH = 50  # Rows claimed per pump query.
+PUMP_CHECK_SECONDS = 5  # How often a running backfill's pump task looks at its progress and restarts sending.
+# A backfill-lane turn runs longer than a live one: nothing urgent waits behind it on the backfills queue, and each
+# hand-over between turns leaves a few of the budget's slots unused.
+TURN_SECONDS = 10.0
 STALE_AFTER_SECONDS = 180  # A backfill with no heartbeat for this long is restarted by the sweeper.
 
 
@@ -71,27 +79,30 @@ def backfill_plan(*, backfill_id: int) -> None:
 
 
 def backfill_pump(*, backfill_id: int) -> None:
-    """Send this backfill's due rows one by one under the connection's rate limit, until done or out of time."""
-    deadline = time.monotonic() + TASK_BUDGET_SECONDS
-    while time.monotonic() < deadline:
-        backfill = Backfill.objects.select_related("connection__entity").filter(pk=backfill_id).first()
-        if backfill is None or backfill.status != Backfill.Status.RUNNING:
+    """Watch one running backfill: stamp its heartbeat, have the scheduler send its due rows, and mark it done
+    when no open row is left. Queues itself again until then."""
+    backfill = Backfill.objects.select_related("connection__entity").filter(pk=backfill_id).first()
+    if backfill is None or backfill.status != Backfill.Status.RUNNING:
+        return
+    Backfill.objects.filter(pk=backfill_id).update(heartbeat_at=timezone.now())
+    if not connection_is_sendable(backfill.connection):
+        return  # The sweeper restarts the pump once the connection can send again.
+    if _due(backfill).exists():
+        schedule_kick(lane=Delivery.Lane.BACKFILL)
+        if _due(backfill).exists():  # Asked again: a turn run inline (eager tasks) may have sent them all.
+            _queue(backfill_pump_task, backfill_id, countdown=PUMP_CHECK_SECONDS)
             return
-        Backfill.objects.filter(pk=backfill_id).update(heartbeat_at=timezone.now())
-        if not connection_is_sendable(backfill.connection):
-            return  # The sweeper restarts the pump once the connection can send again.
-        due = _due_ids(backfill)
-        if not due:
-            _finish_or_wait(backfill)
-            return
-        for delivery_id in due:
-            delivery_send_one(delivery_id=delivery_id)
-    _queue(backfill_pump_task, backfill_id)
+    _finish_or_wait(backfill)
 
 
-def _due_ids(backfill: Backfill) -> list[int]:
-    return list(Delivery.objects.filter(backfill=backfill, lane=Delivery.Lane.BACKFILL, status__in=Delivery.DUE,
-                                        next_attempt_at__lte=timezone.now()).order_by("id").values_list("id", flat=True)[:PUMP_BATCH])
+def backfills_schedule() -> int:
+    """One turn of the backfill lane of the send scheduler. Returns rows delivered."""
+    return schedule_turn(lane=Delivery.Lane.BACKFILL, seconds=TURN_SECONDS)
+
+
+def _due(backfill: Backfill):
+    # The scheduler's own test of "due", so the pump never waits on rows a turn would not claim.
+    return rows_due(lane=Delivery.Lane.BACKFILL, now=timezone.now()).filter(backfill=backfill)
 
 
 def _finish_or_wait(backfill: Backfill) -> None:

@@ -3,14 +3,15 @@
 
 Invariants:
 - One row per (connection, key); enqueuing the same event again returns the existing row.
-- A row is sent only after a conditional UPDATE moved it to SENDING, so overlapping tasks and sweeps cost nothing.
+- A row is sent only after a conditional UPDATE moved it to SENDING, so overlapping turns and sweeps cost nothing.
 - Nothing is sent for a disconnected or halted connection or a paused entity; the rows wait in the ledger.
 - A row with `depends_on` waits until that row succeeded (a refund never overtakes its contribution).
-- After a successful send, the task keeps going as a connection pump: it claims small batches of other due live rows
-  of the same connection and sends them, so a backlog is not paid for one task and nine queries per row. Every row
-  still has its own queued task, so the pump only gets ahead of them (their tasks find the rows finished). It
-  re-checks the connection between batches and stops at the first outcome that is not a success, leaving retries,
-  halts and waits to the per-row path. A worker killed mid-batch leaves at most a batch in SENDING for the sweeper.
+- Sending is scheduled per connection, not per row (integrations.services.pump): a turn of the scheduler serves
+  every connection with due rows at its own budget's pace, claims small batches (`FOR UPDATE SKIP LOCKED` on
+  PostgreSQL), and sends live rows before backfill rows within a connection's budget. A backlog costs the broker
+  one queued turn, not one message per row, so it never stands in front of another tenant's work. Outcomes other
+  than success go through outcome_apply (retries, halts); a worker killed mid-batch leaves at most a batch per
+  connection in SENDING for the sweeper.
 """
 
 import logging
@@ -20,21 +21,26 @@ from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
-from django.db import connection as db
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from integrations.models import Connection, Delivery
-from integrations.registry import Outcome
 from integrations.services.audit import audit_record
-from integrations.services.outcomes import delivery_send_queue, kind_send, outcome_apply
-from integrations.services.pump import connection_pump
+from integrations.services.outcomes import (
+    delivery_send_queue,
+    kind_send,
+    outcome_apply,
+    schedule_kick,
+    turn_flag_take,
+)
+from integrations.services.pump import deliveries_schedule
 from integrations.tasks import deliveries_sweep as deliveries_sweep_task
 
 logger = logging.getLogger(__name__)
 
 DEPENDENCY_WAIT_SECONDS = 5  # How soon a row waiting on its contribution is looked at again.
+DEPENDENCY_LOST = "The contribution this event refers to was never delivered."
 
 
 def delivery_enqueue(*, connection: Connection, key: str, event_type: str, payload: dict, source_id: int | None = None,
@@ -99,34 +105,16 @@ def delivery_send_one(*, delivery_id: int) -> str | None:
     return _delivery_send(delivery_id)[0]
 
 
-def delivery_send(*, delivery_id: int) -> str | None:
-    """The live task: deliver this row and, when that worked, the connection's other due live rows."""
-    state = _task_state(delivery_id)
-    if state is None:
-        return None
-    due, connection_id, backlog = state
-    if not due:
-        # Most tasks of a backlog find their row already sent by a pump. If due rows remain, this worker pumps too
-        # (the other pump skips the rows it holds), instead of draining finished tasks while one pump sends.
-        if backlog:
-            connection_pump(connection_id=connection_id)
-        return None
-    kind, delivery = _delivery_send(delivery_id)
-    if kind == Outcome.SUCCESS and delivery.lane == Delivery.Lane.LIVE:
-        connection_pump(connection_id=delivery.connection_id)
-    return kind
-
-
-def _task_state(delivery_id: int) -> tuple[bool, int, bool] | None:
-    """(row due, its connection, other live rows of that connection waiting) in one indexed read, without the ORM."""
-    table = Delivery._meta.db_table
-    sql = (f"SELECT d.status, d.connection_id, EXISTS (SELECT 1 FROM {table} o WHERE o.connection_id = d.connection_id "  # noqa: S608
-           f"AND o.status = %s AND o.lane = %s AND o.depends_on_id IS NULL AND o.next_attempt_at <= %s) "
-           f"FROM {table} d WHERE d.id = %s")
-    with db.cursor() as cursor:
-        cursor.execute(sql, [Delivery.Status.PENDING.value, Delivery.Lane.LIVE.value, timezone.now(), delivery_id])
-        row = cursor.fetchone()
-    return None if row is None else (row[0] in Delivery.DUE, row[1], bool(row[2]))
+def delivery_send(*, delivery_id: int) -> int:
+    """The row's trigger task, queued with a countdown for a retry's backoff or a dependency's wait (and by
+    releases before the scheduler): when the row is due, run a live scheduler turn here unless one is queued or
+    running already; the turn sends the row in its connection's order. Returns rows delivered by this task."""
+    due = Delivery.objects.filter(pk=delivery_id, status__in=Delivery.DUE, next_attempt_at__lte=timezone.now())
+    if not due.exists():
+        return 0  # Sent already, or woken early: whoever makes it due again (backoff, sweep) starts a turn.
+    if not turn_flag_take(lane=Delivery.Lane.LIVE):
+        return 0  # The turn that holds the flag looks at the ledger again within a refresh.
+    return deliveries_schedule()
 
 
 def _delivery_send(delivery_id: int) -> tuple[str | None, Delivery | None]:
@@ -155,7 +143,7 @@ def _dependency_ready(delivery: Delivery) -> bool:
         return True
     if dependency.status in (Delivery.Status.DEAD, Delivery.Status.CANCELLED):
         Delivery.objects.filter(pk=delivery.pk, status__in=Delivery.DUE).update(
-            status=Delivery.Status.DEAD, last_error="The contribution this event refers to was never delivered.")
+            status=Delivery.Status.DEAD, last_error=DEPENDENCY_LOST)
         return False
     wait_until = timezone.now() + timedelta(seconds=DEPENDENCY_WAIT_SECONDS)
     Delivery.objects.filter(pk=delivery.pk, status__in=Delivery.DUE).update(next_attempt_at=wait_until, enqueued_at=wait_until)
@@ -192,7 +180,8 @@ SWEEP_BATCH = 2000  # Rows re-queued per sweep; a larger backlog drains over the
 
 
 def deliveries_sweep(*, now=None) -> dict[str, int]:
-    """The safety net: free stuck claims and re-queue due live rows whose task was lost or never sent."""
+    """The safety net: free stuck claims, count due live rows not queued for a while, give up on rows whose
+    dependency was never delivered, and start a scheduler turn."""
     now = now or timezone.now()
     stuck_before = now - timedelta(seconds=settings.DELIVERY_CLAIM_TIMEOUT_SECONDS)
     # A worker died mid-send. Sending again is safe: the remote side de-duplicates on the line item.
@@ -207,8 +196,12 @@ def deliveries_sweep(*, now=None) -> dict[str, int]:
            .order_by("next_attempt_at").values_list("id", flat=True)[:SWEEP_BATCH])
     ids = list(due)
     Delivery.objects.filter(id__in=ids).update(enqueued_at=now)
-    for delivery_id in ids:
-        delivery_send_queue(delivery_id)
-    if ids or freed:
-        logger.info("delivery.sweep", extra={"requeued": len(ids), "freed": freed})
+    orphans = Delivery.objects.filter(status__in=Delivery.DUE, depends_on__status__in=(
+        Delivery.Status.DEAD, Delivery.Status.CANCELLED)).update(
+        status=Delivery.Status.DEAD, last_error=DEPENDENCY_LOST)
+    # One kick serves every due row: the turn finds them in the ledger. It is cheap when nothing is due, and it
+    # restarts sending after a worker died holding the turn's flag.
+    schedule_kick(lane=Delivery.Lane.LIVE)
+    if ids or freed or orphans:
+        logger.info("delivery.sweep", extra={"requeued": len(ids), "freed": freed, "orphans": orphans})
     return {"requeued": len(ids), "freed": freed}

@@ -11,6 +11,7 @@ from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -20,6 +21,8 @@ from integrations.models import Backfill, Connection, Delivery, DeliveryAttempt
 from integrations.registry import Outcome
 from integrations.services.audit import audit_record
 from integrations.services.notifications import connection_paused_tell
+from integrations.tasks import backfills_schedule as backfills_schedule_task
+from integrations.tasks import deliveries_schedule as deliveries_schedule_task
 from integrations.tasks import delivery_send as delivery_send_task
 
 logger = logging.getLogger("integrations.services.deliveries")  # The outbox's log events keep one logger name.
@@ -28,12 +31,71 @@ EXCERPT_LIMIT = 2000  # Characters of a response kept per attempt; enough to rea
 COUNTDOWN_LIMIT_SECONDS = 60  # Longer waits are left to the sweeper, well inside the broker's visibility timeout.
 
 
+TURN_FLAG_SECONDS = 10  # How long "a scheduler turn is queued or running" holds without a running turn renewing it.
+HELPER_FLAG_SECONDS = 3  # At most one extra turn is asked for per lane in this many seconds.
+
+
 def delivery_send_queue(delivery_id: int, countdown: float = 0) -> None:
-    """Queue the send task of one row. With the broker down the row stays pending and unclaimed for the sweeper."""
+    """Have one row sent. Now: through the scheduler, whose one queued turn serves every waiting row, so a backlog
+    costs the broker one message, not one per row. Later (a retry's backoff, a dependency's wait): through the row's
+    own trigger task, which starts a turn when it fires. With the broker down the row stays pending and unclaimed
+    for the sweeper."""
+    if not countdown:
+        schedule_kick(lane=Delivery.Lane.LIVE)
+        return
     try:
-        delivery_send_task.apply_async((delivery_id,), countdown=countdown or None)
+        delivery_send_task.apply_async((delivery_id,), countdown=countdown)
     except Exception:
         logger.warning("delivery.enqueue.failed", extra={"delivery_id": delivery_id}, exc_info=True)
+
+
+def turn_flag(lane: str) -> str:
+    return f"integrations:schedule:{lane}"
+
+
+def schedule_kick(*, lane: str, helper: bool = False, countdown: float = 0) -> None:
+    """Make sure a scheduler turn of `lane` is queued or running. A running turn renews the flag at every look at
+    the ledger, so kicks during it cost one cache write and no message. `helper` asks for one more turn beside a
+    running one that has work without pause (one connection's rows can keep two worker processes busy).
+    `countdown` queues a turn for later (a budget paused after a 429) under its own flag, so kicks meanwhile
+    still start a turn at once."""
+    countdown = min(countdown, COUNTDOWN_LIMIT_SECONDS)
+    suffix, ttl = (":helper", HELPER_FLAG_SECONDS) if helper else (":later", countdown) if countdown else ("", TURN_FLAG_SECONDS)
+    key = turn_flag(lane) + suffix
+    try:
+        if not cache.add(key, "queued", timeout=max(1, int(ttl))):
+            return
+    except Exception:  # Without the cache, queue anyway: an extra turn costs one message and finds little.
+        logger.warning("delivery.schedule.flag.failed", extra={"lane": lane}, exc_info=True)
+    task = deliveries_schedule_task if lane == Delivery.Lane.LIVE else backfills_schedule_task
+    try:
+        task.apply_async(countdown=countdown or None)
+    except Exception:
+        logger.warning("delivery.schedule.enqueue.failed", extra={"lane": lane}, exc_info=True)
+        if not suffix:
+            turn_flag_clear(lane=lane)  # Nothing is queued after all; the next kick (or the sweep) tries again.
+
+
+def turn_flag_take(*, lane: str) -> bool:
+    """Claim the lane's flag for a turn about to run in this task; False when a turn is already queued or running."""
+    try:
+        return bool(cache.add(turn_flag(lane), "running", timeout=TURN_FLAG_SECONDS))
+    except Exception:
+        return True
+
+
+def turn_flag_renew(*, lane: str) -> None:
+    try:
+        cache.set(turn_flag(lane), "running", timeout=TURN_FLAG_SECONDS)
+    except Exception:
+        pass  # Kicks then queue extra turns, which find little; sending goes on.
+
+
+def turn_flag_clear(*, lane: str) -> None:
+    try:
+        cache.delete(turn_flag(lane))
+    except Exception:
+        pass
 
 
 def kind_send(delivery: Delivery) -> Outcome:

@@ -36,9 +36,10 @@ def test_broker_loses_every_queued_task(probe, fault_worker, settings):
     from integrations.models import Delivery
     from tests.faults.broker import lose_queued_tasks
 
-    probe.enqueue(15)  # No worker yet: the send tasks sit in the broker.
+    probe.enqueue(15)  # No worker yet: the scheduler turn queued for them sits in the broker.
     lost = lose_queued_tasks()
-    assert lost >= 15 or not settings.CELERY_BROKER_URL.startswith("filesystem")
+    # One queued turn stands for all 15 rows (a backlog costs the broker one message, not one per row).
+    assert lost >= 1 or not settings.CELERY_BROKER_URL.startswith("filesystem")
     # The tasks are gone; the ledger still has every row. Let the clock pass the re-queue age rather than wait 30 s.
     Delivery.objects.filter(connection=probe.connection).update(enqueued_at=None)
     worker = fault_worker(queues="live,housekeeping", beat=True)

@@ -6,6 +6,7 @@ from config.celery import TASK_QUEUES, Queues, app
 
 EXPECTED = {
     "integrations.delivery_send": "live",
+    "integrations.deliveries_schedule": "live",
     "strive_activity.webhook_events_process": "live",
     "strive_activity.automation_runs_send": "live",
     "integrations.beat_heartbeat": "housekeeping",
@@ -21,6 +22,7 @@ EXPECTED = {
     "strive_activity.usergroup_refresh": "polls",
     "integrations.backfill_plan": "backfills",
     "integrations.backfill_pump": "backfills",
+    "integrations.backfills_schedule": "backfills",
     "integrations.import_job_run": "imports",
     "actionkit.compat_check_all": "polls",
     "actionkit.compat_check": "polls",

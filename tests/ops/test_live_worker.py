@@ -55,4 +55,5 @@ def test_a_task_logs_with_the_request_id_that_queued_it(celery_worker, cast):
 
     lines = wait_until(logged, timeout=30, message="the worker to log the delivery attempt")
     assert all(line["correlation_id"] == "req0ps0c0rrelation" for line in lines), lines
-    assert all(line.get("task") == "integrations.delivery_send" and line.get("task_id") for line in lines), lines
+    # The send scheduler's turn, queued by this enqueue, is the task that sends the row.
+    assert all(line.get("task") == "integrations.deliveries_schedule" and line.get("task_id") for line in lines), lines

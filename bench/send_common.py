@@ -1,0 +1,146 @@
+"""Shared set-up for the send-path benchmarks (bench/send_*.py): tenants with their own ActionKit connection,
+backlogs written with INSERT ... SELECT, worker pools on the production queue groups, and counts read from the
+ledger's attempts (one row per try, stamped when the request started)."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+from actblue_common import ROOT, insert_series
+
+PORT_BASE = int(os.environ.get("BENCH_PORT_BASE", "18200"))  # Sandboxes listen on PORT_BASE, PORT_BASE + 1, ...
+
+
+def start_sandbox(index: int) -> tuple[subprocess.Popen, str]:
+    """A fresh sandbox (its own SQLite file) on 127.0.0.1:PORT_BASE + index."""
+    port = PORT_BASE + index
+    db = Path(tempfile.mkdtemp(prefix="ak-send-")) / "sandbox.sqlite3"
+    proc = subprocess.Popen([sys.executable, "-m", "actionkit.sandbox", "serve", "--host", "127.0.0.1", "--port",
+                             str(port), "--db", str(db)], cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    host = f"127.0.0.1:{port}"
+    for _ in range(400):
+        try:
+            requests.get(f"http://{host}/_sandbox/stats", timeout=1).raise_for_status()
+            return proc, host
+        except requests.RequestException:
+            time.sleep(0.05)
+    raise RuntimeError(f"sandbox on {host} did not start")
+
+
+def queue_groups() -> tuple[str, str]:
+    """(live pool queues, bulk pool queues) as config/celery.py names them now: production runs one pool on live
+    work and housekeeping and another on polls, backfills and imports."""
+    from config.celery import app
+
+    names = {queue.name for queue in app.conf.task_queues}
+    live = [name for name in ("live", "housekeeping", "deliveries") if name in names]
+    bulk = [name for name in ("polls", "backfills", "imports") if name in names]
+    return ",".join(live), ",".join(bulk)
+
+
+def start_pool(env: dict, *, queues: str, concurrency: int, name: str) -> subprocess.Popen:
+    log = open(Path(env["VAR_DIR"]) / f"worker-{name}.log", "ab")  # noqa: SIM115 - lives as long as the worker.
+    proc = subprocess.Popen([sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queues, "--concurrency",
+                             str(concurrency), "--loglevel", "WARNING", "--without-gossip", "--without-mingle",
+                             "--without-heartbeat", "-n", f"{name}@%h"], cwd=ROOT, env={**os.environ, **env},
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    return proc
+
+
+def tenant(*, slug: str, actblue_id: int, host: str, per_minute: int, halted: bool = True):
+    """An entity receiving ActBlue entity `actblue_id`, with an ActionKit connection to `host` (sending halted)."""
+    from actblue.kind import KIND
+    from actblue.services.profile import actblue_identity_set
+    from actionkit.sandbox import DEMO_PASSWORD, DEMO_USERNAME
+    from integrations.models import Connection, Entity
+    from integrations.services.connections import connection_connect
+
+    entity = Entity.objects.create(slug=slug, name=f"Bench {slug}")
+    actblue_identity_set(entity=entity, entity_ids=[actblue_id])
+    connection = connection_connect(entity=entity, kind=KIND, host=host,
+                                    config={"username": DEMO_USERNAME, "account": "Bench", "notify_managed": False},
+                                    secrets={"password": DEMO_PASSWORD}, actor=None)
+    Connection.objects.filter(pk=connection.pk).update(records_per_minute=per_minute, halted=halted)
+    connection.refresh_from_db()
+    return entity, connection
+
+
+def seed_line_items(entity, *, actblue_id: int, count: int, first_lineitem: int) -> int:
+    """`count` contributions with one line item each; returns the first line item's primary key."""
+    from django.db import connection as db
+
+    from actblue.models import Contribution, Form, LineItem
+
+    form = Form.objects.create(name=f"bench-form-{entity.slug}", entity=entity)
+    when = "timestamptz '2024-01-01 00:00:00+00' + n * interval '1 second'"
+    insert_series(Contribution, count, {"entity_id": str(entity.pk), "form_id": str(form.pk),
+                                        "order_number": f"'{entity.slug}-' || n", "created_at_ab": when,
+                                        "donor_email": "'d' || n || '@bench.example'",
+                                        "donor_first_name": "'Bench'", "donor_last_name": "'Donor' || n",
+                                        "donor_zip": "'94801'", "donor_country": "'United States'"})
+    with db.cursor() as cursor:
+        cursor.execute("SELECT min(id) FROM actblue_contribution WHERE entity_id = %s", [entity.pk])
+        first_contribution = cursor.fetchone()[0]
+    insert_series(LineItem, count, {"contribution_id": f"{first_contribution} + n", "form_id": str(form.pk),
+                                    "lineitem_id": f"{first_lineitem} + n", "entity_id": str(entity.pk),
+                                    "recipient_actblue_id": str(actblue_id), "amount": "10.00", "paid_at": when})
+    with db.cursor() as cursor:
+        cursor.execute("SELECT min(id) FROM actblue_lineitem WHERE entity_id = %s", [entity.pk])
+        return cursor.fetchone()[0]
+
+
+def seed_live_backlog(connection, *, count: int, first_line_item_pk: int, first_lineitem: int) -> None:
+    """Live outbox rows for `count` line items, as a burst of recorded contributions leaves them."""
+    from integrations.models import Delivery
+
+    insert_series(Delivery, count, {"connection_id": str(connection.pk), "event_type": "'contribution'",
+                                    "key": f"'actblue:contribution:' || ({first_lineitem} + n)",
+                                    "source_id": f"{first_line_item_pk} + n", "enqueued_at": "NULL"})
+
+
+def release(*connections) -> None:
+    """Un-halt the connections and start sending, as a reconnect does (the sweep starts a scheduler turn)."""
+    from integrations.models import Connection
+    from integrations.services.deliveries import deliveries_sweep
+
+    Connection.objects.filter(pk__in=[c.pk for c in connections]).update(halted=False)
+    deliveries_sweep()
+
+
+def sent_times(connection, since_epoch: float, until_epoch: float) -> list[float]:
+    """Start times (epoch seconds) of successful tries of `connection` in [since, until)."""
+    from datetime import UTC, datetime
+
+    from integrations.models import DeliveryAttempt
+
+    since, until = (datetime.fromtimestamp(t, UTC) for t in (since_epoch, until_epoch))
+    rows = DeliveryAttempt.objects.filter(delivery__connection=connection, outcome="success", started_at__gte=since,
+                                          started_at__lt=until).values_list("started_at", flat=True)
+    return sorted(t.timestamp() for t in rows)
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))] if ordered else float("nan")
+
+
+def summary(values: list[float]) -> str:
+    return (f"p50 {percentile(values, 50):.2f} s, p90 {percentile(values, 90):.2f} s, p99 {percentile(values, 99):.2f} s, "
+            f"max {max(values):.2f} s, mean {statistics.mean(values):.2f} s")
+
+
+def wait_for(predicate, *, timeout: float, every: float = 0.5) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(every)
+    return False
