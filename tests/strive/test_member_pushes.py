@@ -38,19 +38,19 @@ def _member_url(cast, member, name="strive:member", **kw) -> str:
 def test_create_users_push_is_due_now_and_its_send_is_queued_on_commit(members_connection, cast, monkeypatch):
     primary = _create_users_on(members_connection, cast)
     member = _new_member(cast)
-    queued = []
-    monkeypatch.setattr(outcomes.delivery_send_task, "apply_async", lambda args, **kw: queued.append((args, kw)))
+    turns = []
+    monkeypatch.setattr(outcomes.deliveries_schedule_task, "apply_async", lambda *args, **kw: turns.append(kw))
     with transaction.atomic():
         group_add_member(group=primary, member=member, actor=cast.alice)
         delivery = Delivery.objects.get(source_id=member.pk, event_type="member.create")
-        assert queued == []  # Not before the commit: the worker would not find the row yet.
-    assert queued == [((delivery.pk,), {"countdown": None})]  # At the commit, with no delay.
+        assert turns == []  # Not before the commit: the worker would not find the row yet.
+    assert turns == [{"countdown": None}]  # At the commit, a live scheduler turn with no delay.
     delivery.refresh_from_db()
     assert delivery.status == "pending" and delivery.attempts == 0 and delivery.depends_on_id is None
     assert delivery.next_attempt_at <= timezone.now() and delivery.enqueued_at is not None
     assert delivery.lane == Delivery.Lane.LIVE
-    # The send task goes to the live queue, not behind the polls of the initial sync or a backfill.
-    assert app.amqp.router.route({}, "integrations.delivery_send")["queue"].name not in (Queues.POLLS, Queues.BACKFILLS)
+    # The turn goes to the live queue, not behind the polls of the initial sync or a backfill.
+    assert app.amqp.router.route({}, "integrations.deliveries_schedule")["queue"].name == Queues.LIVE
 
 
 def test_create_users_sends_at_once_and_the_next_edit_carries_the_users_email(members_connection, sandbox, cast):
@@ -149,28 +149,28 @@ def test_retry_of_a_row_left_with_an_empty_email_succeeds(members_connection, sa
 
 def test_an_edit_while_the_user_is_being_created_follows_the_create(members_connection, sandbox, cast, monkeypatch):
     """Before, an edit made before the create landed was dropped (no link yet) and ActionKit kept the old values."""
-    from integrations.services.deliveries import delivery_send
+    from integrations.services.pump import deliveries_schedule
 
     primary = _create_users_on(members_connection, cast)
     member = _new_member(cast)
-    queued = []
-    monkeypatch.setattr(outcomes.delivery_send_task, "apply_async", lambda args, **kw: queued.append(args[0]))
+    turns = []
+    monkeypatch.setattr(outcomes.deliveries_schedule_task, "apply_async", lambda *args, **kw: turns.append(kw))
     group_add_member(group=primary, member=member, actor=cast.alice)  # Queued, not sent: the worker is busy.
     member_update(member=member, changes={"sms_opt_in": "opted_out", "email": "changed@example.org"}, actor=cast.alice)
     create = Delivery.objects.get(source_id=member.pk, event_type="member.create")
     edit = Delivery.objects.get(source_id=member.pk, event_type="member.update")
-    assert queued == [create.pk, edit.pk] and edit.depends_on_id == create.pk
+    assert turns and edit.depends_on_id == create.pk
     assert edit.payload["email"] == "new@example.org"  # The key the user is created with, not the new one.
     assert edit.payload["user_fields"]["sms_opt_in"] == "false"
+    assert not sandbox.users(email="new@example.org")
 
-    delivery_send(delivery_id=edit.pk)  # Its task ran first: it waits for the create instead of sending.
+    for _ in range(3):  # The turn sends the create; the edit goes once the create has succeeded.
+        deliveries_schedule(seconds=2)
+        Delivery.objects.filter(pk=edit.pk, status="pending").update(next_attempt_at=timezone.now())
+    create.refresh_from_db()
     edit.refresh_from_db()
-    assert edit.status == "pending" and edit.attempts == 0 and not sandbox.users(email="new@example.org")
-    delivery_send(delivery_id=create.pk)
-    Delivery.objects.filter(pk=edit.pk).update(next_attempt_at=timezone.now())  # Its re-queued task's countdown.
-    delivery_send(delivery_id=edit.pk)
-    edit.refresh_from_db()
-    assert edit.status == "succeeded"
+    assert (create.status, edit.status) == ("succeeded", "succeeded")
+    assert edit.attempts == 1 and create.delivered_at <= edit.delivered_at
     user = sandbox.users(email="new@example.org")[0]
     assert ak_get_user(sandbox, user["id"])["fields"]["sms_opt_in"] == "false"
     assert MemberLink.objects.get(member=member).ak_user_id == user["id"]
