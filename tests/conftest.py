@@ -1,6 +1,6 @@
 import pytest
 
-pytest_plugins = ["tests.plugins.sandbox", "tests.plugins.worker", "tests.plugins.tenants"]
+pytest_plugins = ["tests.plugins.processes", "tests.plugins.sandbox", "tests.plugins.worker", "tests.plugins.tenants"]
 
 
 def pytest_configure(config):

@@ -8,7 +8,6 @@ what a customer would see.
 from __future__ import annotations
 
 import itertools
-import sys
 from dataclasses import dataclass
 
 import pytest
@@ -51,23 +50,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 class ProbeWorker(worker_plugin.WorkerProcess):
     """The plugin's worker, started with `--include tests.faults.worker_include` so it knows the probe kind."""
 
-    def start(self) -> ProbeWorker:
-        import subprocess
-
-        self.log.parent.mkdir(parents=True, exist_ok=True)
-        cmd = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", self.queues, "-n", self.node,
-               "--concurrency", str(self.concurrency), "--loglevel", "INFO", "--without-gossip", "--without-mingle",
-               "--without-heartbeat", "--include", "tests.faults.worker_include"]
-        out = open(self.log, "ab")  # noqa: SIM115 - kept open for the process lifetime.
-        self.proc = subprocess.Popen(cmd, cwd=worker_plugin.ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
-        if self.beat:
-            beat_cmd = [sys.executable, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO", "--schedule",
-                        str(self.log.with_suffix(".beat"))]
-            self.beat_proc = subprocess.Popen(beat_cmd, cwd=worker_plugin.ROOT, env=self.env, stdout=out,
-                                              stderr=subprocess.STDOUT, start_new_session=True)
-        self._wait_ready()
-        return self
+    extra_args = ("--include", "tests.faults.worker_include")
 
 
 # Beat gives each periodic task an expiry of 0.9 x its interval; at the plugin's 2 s sweep interval a busy machine

@@ -19,6 +19,7 @@ import requests
 
 from actionkit.client import ActionKitClient
 from actionkit.sandbox import DEMO_PASSWORD, DEMO_USERNAME
+from tests.plugins import processes
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STARTUP_TIMEOUT = 20.0  # seconds to wait for the server to answer
@@ -139,7 +140,7 @@ def ak_sandbox(tmp_path_factory):
     port = _free_port()
     db_path = tmp_path_factory.mktemp("ak-sandbox") / "sandbox.sqlite3"
     log = open(db_path.with_suffix(".log"), "wb")  # noqa: SIM115 - closed at teardown
-    process = subprocess.Popen(
+    process = processes.spawn(
         [
             sys.executable,
             "-m",
@@ -163,11 +164,7 @@ def ak_sandbox(tmp_path_factory):
         yield handle
     finally:
         undo()
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        processes.stop(process, grace=10)
         log.close()
 
 

@@ -7,7 +7,6 @@ are passed through the environment, so retry and sweep behaviour runs in seconds
 import os
 import shutil
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -15,6 +14,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.db import connection
+
+from tests.plugins import processes
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,10 +56,12 @@ def purge_broker() -> None:
 
 
 class WorkerProcess:
+    extra_args: tuple[str, ...] = ()  # Subclasses add worker options, e.g. `--include` of a module of test tasks.
+
     def __init__(self, env: dict, queues: str, concurrency: int, beat: bool):
         self.env, self.queues, self.concurrency, self.beat = env, queues, concurrency, beat
-        self.proc: subprocess.Popen | None = None
-        self.beat_proc: subprocess.Popen | None = None
+        self.proc = None
+        self.beat_proc = None
         self.log = ROOT / "var" / "test" / f"worker-{os.getpid()}-{time.monotonic_ns()}.log"
         # Its own node name, so two workers of one test (a live and a bulk pool) are two nodes with two beacons.
         self.node = f"{self.log.stem}@%h"
@@ -67,14 +70,13 @@ class WorkerProcess:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         cmd = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", self.queues, "-n", self.node,
                "--concurrency", str(self.concurrency), "--loglevel", "INFO", "--without-gossip", "--without-mingle",
-               "--without-heartbeat"]
+               "--without-heartbeat", *self.extra_args]
         out = open(self.log, "ab")  # noqa: SIM115 - kept open for the process lifetime.
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = processes.spawn(cmd, cwd=ROOT, env=self.env, stdout=out, stderr=out)
         if self.beat:
             beat_cmd = [sys.executable, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO", "--schedule",
                         str(self.log.with_suffix(".beat"))]
-            self.beat_proc = subprocess.Popen(beat_cmd, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
-                                              start_new_session=True)
+            self.beat_proc = processes.spawn(beat_cmd, cwd=ROOT, env=self.env, stdout=out, stderr=out)
         self._wait_ready()
         return self
 
@@ -91,19 +93,12 @@ class WorkerProcess:
     def kill(self, sig: int = signal.SIGKILL) -> None:
         """Kill the worker's whole process group, the way a crashed machine would."""
         for proc in (self.proc, self.beat_proc):
-            if proc and proc.poll() is None:
-                os.killpg(proc.pid, sig)
-                proc.wait(timeout=30)
+            processes.stop(proc, sig=sig, grace=30)
 
     def stop(self) -> None:
+        """Warm shutdown (SIGTERM lets running tasks finish); SIGKILL after 15 s."""
         for proc in (self.proc, self.beat_proc):
-            if proc and proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-                try:
-                    proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait(timeout=10)
+            processes.stop(proc)
 
     def restart(self) -> "WorkerProcess":
         self.stop()
@@ -159,18 +154,16 @@ def web_server(transactional_db):
     log = ROOT / "var" / "test" / f"web-{os.getpid()}-{time.monotonic_ns()}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "ab") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind",
-                                 f"127.0.0.1:{port}", "--workers", "1", "--threads", "4", "--log-level", "warning"],
-                                cwd=ROOT, env=_process_env({"DEBUG": "false"}), stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        proc = processes.spawn([sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind",
+                                f"127.0.0.1:{port}", "--workers", "1", "--threads", "4", "--log-level", "warning"],
+                               cwd=ROOT, env=_process_env({"DEBUG": "false"}), stdout=out, stderr=out)
     try:
         wait_until(lambda: _answers(port) or proc.poll() is not None, timeout=30, message="gunicorn to listen")
         if proc.poll() is not None:
             raise RuntimeError(f"gunicorn exited:\n{log.read_text()[-3000:]}")
         yield f"http://127.0.0.1:{port}"
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=20)
+        processes.stop(proc, grace=20)
 
 
 def _answers(port: int) -> bool:
