@@ -36,8 +36,11 @@ def connection_connect(*, entity: Entity, kind: str, host: str, config: dict, se
 
 @transaction.atomic
 def connection_update_config(*, connection: Connection, changes: dict, actor) -> Connection:
-    before = {key: connection.config.get(key) for key in changes}
-    connection.config = {**connection.config, **changes}
+    """Merge `changes` into the stored config under a row lock: keys another process wrote since `connection` was
+    loaded (the compatibility check's answer, say) are kept."""
+    stored = Connection.objects.select_for_update().only("config").get(pk=connection.pk).config
+    before = {key: stored.get(key) for key in changes}
+    connection.config = {**stored, **changes}
     connection.save(update_fields=["config", "updated_at"])
     diff = {key: [before[key], value] for key, value in changes.items() if before[key] != value}
     if diff:

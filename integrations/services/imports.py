@@ -1,24 +1,24 @@
 """Background imports: an uploaded CSV becomes an ImportJob, and workers read it in bounded slices.
 
 The file is checked as a whole at upload (integrations.import_files.import_file_read, which raises
-ImportFileInvalid with a message for the person), so a bad file is refused before anything is queued. Then `import_job_run` reads chunks of rows after the
-job's cursor and hands each to its kind's `import_rows` hook, in one transaction with the cursor and the counters,
-so a worker that dies mid-chunk leaves the job where the last chunk left it. After IMPORT_SLICE_SECONDS the slice
-queues a fresh task and returns, so a 50,000-row file never holds a worker for minutes. Cancelling is seen at the
-next chunk: what was recorded stays recorded.
+ImportFileInvalid with a message for the person), so a bad file is refused before anything is queued. Then
+`import_job_run` reads chunks of rows after the job's cursor and hands each to its kind's `import_rows` hook, in one
+transaction with the cursor and the counters, so a worker that dies mid-chunk leaves the job where the last chunk
+left it. After the task budget (TASK_BUDGET_SECONDS) the slice queues a fresh task and returns, so a 50,000-row
+file never holds a worker for minutes. Cancelling is seen at the next chunk: what was recorded stays recorded.
 """
 
 import csv
 import io
 import logging
-import time
 from datetime import timedelta
 from functools import partial
 
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from integrations import registry
+from integrations.budget import out_of_time, task_deadline
 from integrations.import_files import ImportFile
 from integrations.models import Connection, Entity, ImportJob
 from integrations.progress_words import eta_words
@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 IMPORT_CHUNK_ROWS = 500  # Most rows per chunk: one transaction, one "already recorded" query per kind.
 FIRST_CHUNK_ROWS = 50  # Before the rate is known: the page shows progress within a few seconds.
 CHUNK_SECONDS = 1.0  # Later chunks hold about this much work, so progress moves and Cancel waits at most this long.
-IMPORT_SLICE_SECONDS = 10.0  # A slice hands over to a fresh task after this long.
+IMPORT_SLICE_SECONDS = None  # A slice hands over to a fresh task after this long; None: the task budget.
 IMPORT_MAX_ERRORS = 1000  # Row errors kept for the download; the count goes on past it.
 IMPORT_STALE_SECONDS = 120  # An open job with no heartbeat for this long is restarted by the sweep.
 RATE_SMOOTHING = 0.3  # Weight of the newest chunk in the smoothed rows-per-second.
@@ -70,18 +70,23 @@ def import_job_run(*, job_id: int) -> None:
     handler = registry.get_kind(job.kind).import_rows
     text = bytes(job.content).decode()
     headers = next(csv.reader(io.StringIO(text, newline="")))
-    deadline = time.monotonic() + IMPORT_SLICE_SECONDS
+    deadline = task_deadline(IMPORT_SLICE_SECONDS)
     cursor = job.cursor
     while True:
         try:
             cursor = _chunk_run(job_id, handler, text, headers, cursor)
+        except (OperationalError, InterfaceError):
+            # The database went away mid-chunk: the chunk rolled back, and the job stays open where the last one
+            # left it, so import_jobs_sweep restarts it once its heartbeat is stale. Nothing is lost or doubled.
+            logger.warning("import.chunk.database_error", extra={"import_job_id": job_id}, exc_info=True)
+            return
         except Exception:
             logger.exception("import.chunk.crashed", extra={"import_job_id": job_id})
             _job_fail(job_id, "An internal error stopped the import; the rows before it were kept.")
             return
         if cursor is None:
             return
-        if time.monotonic() >= deadline:
+        if out_of_time(deadline):
             import_job_queue(job_id)  # Hand over: the next slice starts after this cursor, on any worker.
             return
 

@@ -1,6 +1,7 @@
 """Contributions CSV uploads run as background jobs: slices and hand-over, cancel, row errors, tenancy, re-imports."""
 
 import csv
+import dataclasses
 import io
 
 import pytest
@@ -191,6 +192,38 @@ def test_a_stale_job_is_restarted_by_the_sweep(world, alice, held_slices):
     old = job.created_at - imports.timedelta(minutes=10)
     ImportJob.objects.filter(pk=job.pk).update(created_at=old, heartbeat_at=old)
     assert imports.import_jobs_sweep() == 1 and held_slices == [job.pk]
+
+
+def test_a_database_outage_mid_chunk_leaves_the_job_open_for_the_sweep_and_loses_no_row(world, alice, held_slices,
+                                                                                       monkeypatch):
+    from django.db import OperationalError
+
+    _, job, _ = upload(alice, world.cast.entity_a, paid_csv(6, recipient=ENTITY_A_ID).encode())
+    imports.import_job_run(job_id=job.pk)  # One chunk of two rows is recorded.
+    kind = imports.registry.get_kind(job.kind)
+    calls = []
+
+    def outage(job, rows):
+        calls.append(len(rows))
+        kind.import_rows(job, rows)  # The rows are written, then the connection drops before the commit.
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(imports.registry, "get_kind", lambda name: dataclasses.replace(kind, import_rows=outage))
+    imports.import_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert calls == [2] and (job.status, job.rows_done, job.failure) == ("running", 2, "")
+    assert LineItem.objects.filter(entity=world.cast.entity_a).count() == 2  # The failed chunk rolled back whole.
+
+    monkeypatch.undo()
+    monkeypatch.setattr(imports, "chunk_rows", lambda job: 10)
+    monkeypatch.setattr(imports.import_job_run_task, "apply_async", lambda args, **kw: None)
+    old = job.created_at - imports.timedelta(minutes=10)
+    ImportJob.objects.filter(pk=job.pk).update(created_at=old, heartbeat_at=old)
+    assert imports.import_jobs_sweep() == 1
+    imports.import_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.rows_done, job.rows_recorded) == ("done", 6, 6)
+    assert LineItem.objects.filter(entity=world.cast.entity_a).count() == 6
 
 
 @pytest.mark.parametrize("page", ["contributions", "import"])
