@@ -182,3 +182,15 @@ def test_choosing_an_opt_in_field_that_does_not_exist_turns_off_member_sync_and_
     outcome = users_poll(connection_id=members_connection.pk)
     assert outcome.status == "blocked" and "add the user field “sms_optin_typo”" in outcome.reason
     assert not compat.feature_off(result, "usergroups")  # Only member sync depends on the opt-in field.
+
+
+def test_the_overview_offers_check_now_before_any_check_and_check_again_after(sandbox, members_connection, cast):
+    from django.urls import reverse
+
+    overview = reverse("strive:detail", args=[cast.entity_a.slug])
+    client = cast.client_for(cast.alice)
+    before = client.get(overview).content.decode()
+    assert "Not checked yet" in before and ">Check now</button>" in before and "Check again" not in before
+    compat_check(connection_id=members_connection.pk)
+    after = client.get(overview).content.decode()
+    assert ">Check again</button>" in after and "Check now" not in after
