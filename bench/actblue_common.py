@@ -64,13 +64,19 @@ def django_setup() -> None:
     django.setup()
 
 
-def start_worker(env: dict, *, queues: str = "live,housekeeping", concurrency: int = 2) -> subprocess.Popen:
+def celery_worker(env: dict, *, queues: str, concurrency: int, log_name: str, node: str = "") -> subprocess.Popen:
+    """A Celery worker on `queues` in a session of its own (stop() ends it with its pool), logging to VAR_DIR/log_name;
+    `node` names it (-n node@host) where several run at once."""
     Path(env["VAR_DIR"]).mkdir(parents=True, exist_ok=True)
-    log = open(Path(env["VAR_DIR"]) / "worker.log", "ab")  # noqa: SIM115 - lives as long as the worker.
-    proc = subprocess.Popen([sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queues, "--concurrency",
+    log = open(Path(env["VAR_DIR"]) / log_name, "ab")  # noqa: SIM115 - lives as long as the worker.
+    return subprocess.Popen([sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queues, "--concurrency",
                              str(concurrency), "--loglevel", "WARNING", "--without-gossip", "--without-mingle",
-                             "--without-heartbeat"], cwd=ROOT, env={**os.environ, **env}, stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+                             "--without-heartbeat", *(["-n", f"{node}@%h"] if node else [])], cwd=ROOT,
+                            env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def start_worker(env: dict, *, queues: str = "live,housekeeping", concurrency: int = 2) -> subprocess.Popen:
+    proc = celery_worker(env, queues=queues, concurrency=concurrency, log_name="worker.log")
     time.sleep(4)
     return proc
 

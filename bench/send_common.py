@@ -7,13 +7,12 @@ from __future__ import annotations
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import activity_common
-from actblue_common import ROOT, actblue_connection, insert_series, sandbox
+from actblue_common import actblue_connection, celery_worker, insert_series, sandbox
 
 PORT_BASE = int(os.environ.get("BENCH_PORT_BASE", "18200"))  # Sandboxes listen on PORT_BASE, PORT_BASE + 1, ...
 
@@ -44,12 +43,7 @@ def queue_groups() -> tuple[str, str]:
 
 
 def start_pool(env: dict, *, queues: str, concurrency: int, name: str) -> subprocess.Popen:
-    log = open(Path(env["VAR_DIR"]) / f"worker-{name}.log", "ab")  # noqa: SIM115 - lives as long as the worker.
-    proc = subprocess.Popen([sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queues, "--concurrency",
-                             str(concurrency), "--loglevel", "WARNING", "--without-gossip", "--without-mingle",
-                             "--without-heartbeat", "-n", f"{name}@%h"], cwd=ROOT, env={**os.environ, **env},
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    return proc
+    return celery_worker(env, queues=queues, concurrency=concurrency, log_name=f"worker-{name}.log", node=name)
 
 
 def tenant(*, slug: str, actblue_id: int, host: str, per_minute: int, halted: bool = True):
