@@ -10,7 +10,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from actblue import serializers as s
-from actblue.services.ledger import RECORDERS, LedgerConflict, notification_kind
+from actblue.services.ledger import RECORDERS, LedgerConflict
+from actionkit.actblue_notifications import notification_kind
 
 SAMPLE = {"donor": {"firstname": "Mary", "lastname": "Smith", "email": "mary@example.com", "zip": "94801"},
           "contribution": {"createdAt": "2023-06-07T15:49:32-04:00", "orderNumber": "AB123456789",

@@ -1,13 +1,13 @@
 from django.urls import path
 
+from actblue.kind import KIND
 from actblue.views import backfill, connection, ledger, profile
+from actionkit.routes import connection_routes
 
 app_name = "actblue"
 
 urlpatterns = [
-    path("connect/", connection.connect, name="connect"),
-    path("details/", connection.detail, name="detail"),
-    path("details/check/", connection.compat_check_view, name="compat-check"),
+    *connection_routes(kind=KIND, connect=connection.connect, detail=connection.detail),
     path("settings/", connection.settings_page, name="settings"),
     path("disconnect/", connection.disconnect, name="disconnect"),
     path("identity/", profile.identity, name="identity"),

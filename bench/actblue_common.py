@@ -64,13 +64,19 @@ def django_setup() -> None:
     django.setup()
 
 
-def start_worker(env: dict, *, queues: str = "live,housekeeping", concurrency: int = 2) -> subprocess.Popen:
+def celery_worker(env: dict, *, queues: str, concurrency: int, log_name: str, node: str = "") -> subprocess.Popen:
+    """A Celery worker on `queues` in a session of its own (stop() ends it with its pool), logging to VAR_DIR/log_name;
+    `node` names it (-n node@host) where several run at once."""
     Path(env["VAR_DIR"]).mkdir(parents=True, exist_ok=True)
-    log = open(Path(env["VAR_DIR"]) / "worker.log", "ab")  # noqa: SIM115 - lives as long as the worker.
-    proc = subprocess.Popen([sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queues, "--concurrency",
+    log = open(Path(env["VAR_DIR"]) / log_name, "ab")  # noqa: SIM115 - lives as long as the worker.
+    return subprocess.Popen([sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queues, "--concurrency",
                              str(concurrency), "--loglevel", "WARNING", "--without-gossip", "--without-mingle",
-                             "--without-heartbeat"], cwd=ROOT, env={**os.environ, **env}, stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+                             "--without-heartbeat", *(["-n", f"{node}@%h"] if node else [])], cwd=ROOT,
+                            env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def start_worker(env: dict, *, queues: str = "live,housekeeping", concurrency: int = 2) -> subprocess.Popen:
+    proc = celery_worker(env, queues=queues, concurrency=concurrency, log_name="worker.log")
     time.sleep(4)
     return proc
 
@@ -97,22 +103,39 @@ def stop(proc: subprocess.Popen) -> None:
             os.killpg(proc.pid, signal.SIGKILL)
 
 
-def make_connection(host: str, *, per_minute: int):
-    """An entity linked to ActBlue entity 5001 with an ActionKit connection to the sandbox, sending halted."""
+def start_sandbox_and_django() -> tuple[subprocess.Popen, str, dict]:
+    """The sandbox, then the environment that may reach it (a fresh, migrated database) and Django.
+
+    Returns the sandbox process, its host and the environment for start_worker()."""
+    sandbox_proc, host = start_sandbox()
+    env = setup_env(insecure_host=host)
+    django_setup()
+    return sandbox_proc, host, env
+
+
+def actblue_connection(entity, *, actblue_id: int, host: str, per_minute: int, halted: bool = True):
+    """`entity` receives ActBlue entity `actblue_id` and gets an ActionKit connection to the sandbox at `host`."""
     from actblue.kind import KIND
     from actblue.services.profile import actblue_identity_set
     from actionkit.sandbox import DEMO_PASSWORD, DEMO_USERNAME
-    from integrations.models import Connection, Entity
+    from integrations.models import Connection
     from integrations.services.connections import connection_connect
 
-    entity, _ = Entity.objects.get_or_create(slug="bench", defaults={"name": "Bench PAC"})
-    actblue_identity_set(entity=entity, entity_ids=[5001])
+    actblue_identity_set(entity=entity, entity_ids=[actblue_id])
     connection = connection_connect(entity=entity, kind=KIND, host=host,
                                     config={"username": DEMO_USERNAME, "account": "Bench", "notify_managed": False},
                                     secrets={"password": DEMO_PASSWORD}, actor=None)
-    Connection.objects.filter(pk=connection.pk).update(records_per_minute=per_minute, halted=True)
+    Connection.objects.filter(pk=connection.pk).update(records_per_minute=per_minute, halted=halted)
     connection.refresh_from_db()
-    return entity, connection
+    return connection
+
+
+def make_connection(host: str, *, per_minute: int):
+    """An entity linked to ActBlue entity 5001 with an ActionKit connection to the sandbox, sending halted."""
+    from integrations.models import Entity
+
+    entity, _ = Entity.objects.get_or_create(slug="bench", defaults={"name": "Bench PAC"})
+    return entity, actblue_connection(entity, actblue_id=5001, host=host, per_minute=per_minute)
 
 
 def body(n: int) -> dict:
@@ -126,6 +149,14 @@ def body(n: int) -> dict:
             "lineitems": [{"lineitemId": 10_000_000 + n, "sequence": 0, "entityId": 5001, "committeeName": "Bench PAC",
                            "amount": "10.00", "paidAt": paid}],
             "form": {"name": "bench-form", "kind": "page"}}
+
+
+def record_contributions(entity, count: int) -> None:
+    """Contributions body(0) .. body(count - 1), each recorded in its own transaction with its outbox row."""
+    from actblue.services.ledger import contribution_record
+
+    for n in range(count):
+        contribution_record(entity=entity, data=body(n))
 
 
 def release_and_sweep(connection) -> None:

@@ -12,13 +12,11 @@ import argparse
 import time
 
 from actblue_common import (
-    body,
-    django_setup,
     make_connection,
+    record_contributions,
     release_and_sweep,
     sandbox,
-    setup_env,
-    start_sandbox,
+    start_sandbox_and_django,
     start_worker,
     stop,
 )
@@ -31,20 +29,15 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--budget", type=int, default=0, help="The connection's records/min; default --per-minute.")
     args = parser.parse_args()
-    sandbox_proc, host = start_sandbox()
-    env = setup_env(insecure_host=host)
-    django_setup()
+    sandbox_proc, host, env = start_sandbox_and_django()
     from datetime import timedelta
 
     from django.utils import timezone
 
-    from actblue.services.ledger import contribution_record
     from integrations.models import Delivery
 
     entity, connection = make_connection(host, per_minute=args.budget or args.per_minute)
-    backlog = int(args.per_minute * args.minutes * 1.1) + 100
-    for n in range(backlog):
-        contribution_record(entity=entity, data=body(n))
+    record_contributions(entity, int(args.per_minute * args.minutes * 1.1) + 100)
     sandbox(host, "POST", "limits", json={"per_minute": args.per_minute, "max_concurrent": None})
     worker = start_worker(env, concurrency=args.concurrency)
     window = timedelta(minutes=args.minutes)

@@ -12,14 +12,12 @@ import os
 import time
 
 from actblue_common import (
-    body,
-    django_setup,
     make_connection,
+    record_contributions,
     release_and_sweep,
     sandbox,
     session_cpu_seconds,
-    setup_env,
-    start_sandbox,
+    start_sandbox_and_django,
     start_worker,
     stop,
 )
@@ -30,16 +28,12 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=5000)
     parser.add_argument("--concurrency", type=int, default=2)
     args = parser.parse_args()
-    sandbox_proc, host = start_sandbox()
-    env = setup_env(insecure_host=host)
-    django_setup()
-    from actblue.services.ledger import contribution_record
+    sandbox_proc, host, env = start_sandbox_and_django()
     from integrations.models import Delivery
 
     entity, connection = make_connection(host, per_minute=10_000_000)
     started = time.monotonic()
-    for n in range(args.count):
-        contribution_record(entity=entity, data=body(n))
+    record_contributions(entity, args.count)
     record_seconds = time.monotonic() - started
     worker = start_worker(env, concurrency=args.concurrency)
     try:

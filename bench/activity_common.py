@@ -39,11 +39,12 @@ def wait_http(url: str, timeout: float = 30) -> None:
     raise RuntimeError(f"{url} did not answer")
 
 
-def start_sandbox(tmp: Path, *, new_session: bool = False) -> tuple[subprocess.Popen, str]:
-    """The ActionKit sandbox on a free loopback port, its database and log in `tmp`; every benchmark starts it here.
+def start_sandbox(tmp: Path, *, new_session: bool = False, port: int | None = None) -> tuple[subprocess.Popen, str]:
+    """The ActionKit sandbox on a loopback port (a free one unless `port` is given), its database and log in `tmp`;
+    every benchmark starts it here.
 
     `new_session` makes it a process group of its own, for callers that stop it with os.killpg."""
-    port = free_port()
+    port = port or free_port()
     proc = subprocess.Popen([sys.executable, "-m", "actionkit.sandbox", "serve", "--host", "127.0.0.1", "--port",
                              str(port), "--db", str(tmp / "sandbox.sqlite3")], cwd=ROOT,
                             stdout=open(tmp / "sandbox.log", "wb"), stderr=subprocess.STDOUT,  # noqa: SIM115

@@ -7,32 +7,28 @@ from __future__ import annotations
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-import requests
-from actblue_common import ROOT, insert_series
+import activity_common
+from actblue_common import actblue_connection, celery_worker, insert_series, sandbox
 
 PORT_BASE = int(os.environ.get("BENCH_PORT_BASE", "18200"))  # Sandboxes listen on PORT_BASE, PORT_BASE + 1, ...
 
 
 def start_sandbox(index: int) -> tuple[subprocess.Popen, str]:
     """A fresh sandbox (its own SQLite file) on 127.0.0.1:PORT_BASE + index."""
-    port = PORT_BASE + index
-    db = Path(tempfile.mkdtemp(prefix="ak-send-")) / "sandbox.sqlite3"
-    proc = subprocess.Popen([sys.executable, "-m", "actionkit.sandbox", "serve", "--host", "127.0.0.1", "--port",
-                             str(port), "--db", str(db)], cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
-    host = f"127.0.0.1:{port}"
-    for _ in range(400):
-        try:
-            requests.get(f"http://{host}/_sandbox/stats", timeout=1).raise_for_status()
-            return proc, host
-        except requests.RequestException:
-            time.sleep(0.05)
-    raise RuntimeError(f"sandbox on {host} did not start")
+    return activity_common.start_sandbox(Path(tempfile.mkdtemp(prefix="ak-send-")), new_session=True,
+                                         port=PORT_BASE + index)
+
+
+def start_sandboxes(count: int, *, per_minute: int, max_concurrent: int = 4) -> tuple[tuple, tuple[str, ...]]:
+    """`count` fresh sandboxes, each enforcing `per_minute` as ActionKit's limit: (processes, hosts)."""
+    procs, hosts = zip(*(start_sandbox(index) for index in range(count)), strict=True)
+    for host in hosts:
+        sandbox(host, "POST", "limits", json={"per_minute": per_minute, "max_concurrent": max_concurrent})
+    return procs, hosts
 
 
 def queue_groups() -> tuple[str, str]:
@@ -47,30 +43,15 @@ def queue_groups() -> tuple[str, str]:
 
 
 def start_pool(env: dict, *, queues: str, concurrency: int, name: str) -> subprocess.Popen:
-    log = open(Path(env["VAR_DIR"]) / f"worker-{name}.log", "ab")  # noqa: SIM115 - lives as long as the worker.
-    proc = subprocess.Popen([sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queues, "--concurrency",
-                             str(concurrency), "--loglevel", "WARNING", "--without-gossip", "--without-mingle",
-                             "--without-heartbeat", "-n", f"{name}@%h"], cwd=ROOT, env={**os.environ, **env},
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    return proc
+    return celery_worker(env, queues=queues, concurrency=concurrency, log_name=f"worker-{name}.log", node=name)
 
 
 def tenant(*, slug: str, actblue_id: int, host: str, per_minute: int, halted: bool = True):
     """An entity receiving ActBlue entity `actblue_id`, with an ActionKit connection to `host` (sending halted)."""
-    from actblue.kind import KIND
-    from actblue.services.profile import actblue_identity_set
-    from actionkit.sandbox import DEMO_PASSWORD, DEMO_USERNAME
-    from integrations.models import Connection, Entity
-    from integrations.services.connections import connection_connect
+    from integrations.models import Entity
 
     entity = Entity.objects.create(slug=slug, name=f"Bench {slug}")
-    actblue_identity_set(entity=entity, entity_ids=[actblue_id])
-    connection = connection_connect(entity=entity, kind=KIND, host=host,
-                                    config={"username": DEMO_USERNAME, "account": "Bench", "notify_managed": False},
-                                    secrets={"password": DEMO_PASSWORD}, actor=None)
-    Connection.objects.filter(pk=connection.pk).update(records_per_minute=per_minute, halted=halted)
-    connection.refresh_from_db()
-    return entity, connection
+    return entity, actblue_connection(entity, actblue_id=actblue_id, host=host, per_minute=per_minute, halted=halted)
 
 
 def seed_line_items(entity, *, actblue_id: int, count: int, first_lineitem: int) -> int:

@@ -27,7 +27,7 @@ from send_common import (
     seed_live_backlog,
     sent_times,
     start_pool,
-    start_sandbox,
+    start_sandboxes,
     tenant,
 )
 
@@ -42,9 +42,7 @@ def main() -> None:
     parser.add_argument("--minutes", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=2)
     args = parser.parse_args()
-    procs, hosts = zip(*(start_sandbox(n) for n in range(args.connections)), strict=True)
-    for host in hosts:
-        sandbox(host, "POST", "limits", json={"per_minute": args.per_minute, "max_concurrent": 4})
+    procs, hosts = start_sandboxes(args.connections, per_minute=args.per_minute)
     env = setup_env(insecure_host=",".join(hosts))
     django_setup()
     connections = []

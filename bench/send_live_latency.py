@@ -37,7 +37,7 @@ from send_common import (
     seed_line_items,
     sent_times,
     start_pool,
-    start_sandbox,
+    start_sandboxes,
     summary,
     tenant,
     wait_for,
@@ -100,9 +100,7 @@ def main() -> None:
     parser.add_argument("--live-concurrency", type=int, default=2)
     parser.add_argument("--bulk-concurrency", type=int, default=2)
     args = parser.parse_args()
-    procs, hosts = zip(*(start_sandbox(i) for i in range(3)), strict=True)
-    for host in hosts:
-        sandbox(host, "POST", "limits", json={"per_minute": BUDGET, "max_concurrent": 4})
+    procs, hosts = start_sandboxes(3, per_minute=BUDGET)
     sandbox(hosts[1], "POST", "seed", json={"users": args.users})
     env = setup_env(insecure_host=",".join(hosts))
     django_setup()

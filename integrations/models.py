@@ -14,6 +14,13 @@ from django.utils import timezone
 from integrations.crypto import EncryptedJSONField
 
 
+def acting_user(**options) -> models.ForeignKey:
+    """Who did something (made, invited, accepted, connected): deleting the user keeps the row, and a user has no
+    reverse accessor for it (related_name "+")."""
+    return models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+", **options)
+
+
 class Entity(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
@@ -59,12 +66,12 @@ class Invitation(models.Model):
     role = models.CharField(max_length=10, choices=Membership.Role.choices, default=Membership.Role.STAFF)
     can_manage_integrations = models.BooleanField(default=False, help_text="The Integrations permission.")
     token_hash = models.CharField(max_length=64, unique=True)
-    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    invited_by = acting_user()
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
-    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    accepted_by = acting_user()
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -103,11 +110,10 @@ class Connection(models.Model):
     consecutive_failures = models.PositiveIntegerField(default=0)
     first_failure_at = models.DateTimeField(null=True, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = acting_user()
     created_at = models.DateTimeField(default=timezone.now)
     connected_at = models.DateTimeField(default=timezone.now)
-    connected_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+", help_text="Who connected or reconnected it last.")
+    connected_by = acting_user(help_text="Who connected or reconnected it last.")
     disconnected_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -142,7 +148,7 @@ class Backfill(models.Model):
     succeeded = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
     heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="Last sign of life of its planner or pump.")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = acting_user()
     created_at = models.DateTimeField(default=timezone.now)
     planned_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -240,7 +246,7 @@ class Lease(models.Model):
 
 class AuditEvent(models.Model):
     entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="audit_events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = acting_user()
     action = models.CharField(max_length=80)
     target = models.CharField(max_length=200, blank=True)
     changes = models.JSONField(default=dict, blank=True)
@@ -258,7 +264,7 @@ class ApiCredential(models.Model):
     name = models.CharField(max_length=100)
     prefix = models.CharField(max_length=12, unique=True)
     key_hash = models.CharField(max_length=64)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = acting_user()
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -288,7 +294,7 @@ class ImportJob(models.Model):
     kind = models.CharField(max_length=40, help_text="The registered kind whose import_rows hook reads the rows.")
     connection = models.ForeignKey(Connection, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     params = models.JSONField(default=dict, blank=True, help_text="What the kind needs, e.g. the export type.")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = acting_user()
     file_name = models.CharField(max_length=255)
     content = models.BinaryField()
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)

@@ -1,13 +1,13 @@
 from django.urls import path
 
+from actionkit.routes import connection_routes
+from strive.kind import KIND
 from strive.views import connect, detail, fields, groups, members, pushes, settings, users
 
 app_name = "strive"
 
 urlpatterns = [
-    path("connect/", connect.connect, name="connect"),
-    path("details/", detail.overview, name="detail"),
-    path("details/check/", detail.compat_check_view, name="compat-check"),
+    *connection_routes(kind=KIND, connect=connect.connect, detail=detail.overview),
     path("details/progress.json", detail.progress_json, name="progress"),
     path("details/fields/", fields.fields_tab, name="fields"),
     path("details/fields/<int:mapping_id>/option/", fields.field_option, name="field-option"),

@@ -174,16 +174,6 @@ def cancellation_record(*, entity: Entity, data: dict) -> RecordResult:
 RECORDERS = {"contribution": contribution_record, "refund": refund_record, "cancellation": cancellation_record}
 
 
-def notification_kind(data: dict) -> str:
-    """ActionKit uses one URL for all three kinds and ActBlue sends no event type, so the body decides."""
-    contribution = data.get("contribution") or {}
-    if contribution.get("cancelledAt"):
-        return "cancellation"
-    if contribution.get("refundedAt") or any(item.get("refundedAt") for item in data.get("lineitems") or []):
-        return "refund"
-    return "contribution"
-
-
 @transaction.atomic
 def cancellation_record_by_order(*, entity: Entity, order_number: str, cancelled_at, recur_completed=None,
                                  recur_pledged=None, batch: outbox.OutboxBatch | None = None) -> RecordResult:

@@ -9,8 +9,8 @@ from actblue.kind import CONFIG_ACCOUNT, CONFIG_NOTIFY_MANAGED, CONFIG_USERNAME,
 from actblue.services.connecting import ConnectError, actionkit_connect, actionkit_disconnect, managed_forms_set
 from actblue.views.backfill import progress_for
 from actblue.views.profile import webhook_context
-from actionkit.compat import checklist, recheck_sentence
-from actionkit.services import compat_check, compat_result
+from actionkit.compat import checklist
+from actionkit.services import compat_result
 from integrations.decorators import connection_required, entity_view
 from integrations.ids import id_from_text
 from integrations.models import Delivery
@@ -84,13 +84,6 @@ def disconnect(request, entity, connection):
     actionkit_disconnect(connection=connection, actor=request.user)
     messages.success(request, "Disconnected. Nothing more is sent to ActionKit; every record is kept, and connecting "
                               "again resumes where it stopped.")
-    return redirect("actblue:detail", entity_slug=entity.slug)
-
-
-@entity_view(methods=("POST",))
-@connection_required(kind=KIND)
-def compat_check_view(request, entity, connection):
-    messages.success(request, recheck_sentence(compat_check(connection_id=connection.pk)))
     return redirect("actblue:detail", entity_slug=entity.slug)
 
 

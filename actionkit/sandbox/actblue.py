@@ -9,6 +9,7 @@ or cancellation arrives before its contribution, the sandbox creates the missing
 
 from __future__ import annotations
 
+from actionkit.actblue_notifications import notification_kind
 from actionkit.sandbox import db
 from actionkit.sandbox.serializers import uri
 from actionkit.sandbox.web import Request, Response, json_response
@@ -23,15 +24,6 @@ DONOR_CORE = {
     "zip": "zip",
     "country": "country",
 }
-
-
-def notification_kind(body: dict) -> str:
-    contribution = body.get("contribution") or {}
-    if contribution.get("cancelledAt"):
-        return "cancellation"
-    if contribution.get("refundedAt") or any(i.get("refundedAt") for i in body.get("lineitems") or []):
-        return "refund"
-    return "contribution"
 
 
 def handle(conn, request: Request) -> Response:

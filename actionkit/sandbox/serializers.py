@@ -25,17 +25,23 @@ def _in(conn: sqlite3.Connection, sql: str, ids: list) -> list[sqlite3.Row]:
     return conn.execute(sql.format(",".join("?" * len(ids))), ids).fetchall()
 
 
+def _uris_by_parent(conn: sqlite3.Connection, sql: str, ids: list, resource: str) -> dict[int, list[str]]:
+    """A to-many link for a page of parents: `sql` selects (child id, parent id) WHERE parent IN ({}), and each
+    parent gets its children's resource URIs in the order the query returns them."""
+    found: dict[int, list[str]] = {i: [] for i in ids}
+    for child_id, parent_id in _in(conn, sql, ids):
+        found[parent_id].append(uri(resource, child_id))
+    return found
+
+
 def users(conn: sqlite3.Connection, rows: list[sqlite3.Row]) -> list[dict]:
     ids = [r["id"] for r in rows]
     fields: dict[int, dict] = {i: {} for i in ids}
     for f in _in(conn, "SELECT user_id, name, value FROM userfield WHERE user_id IN ({})", ids):
         fields[f["user_id"]][f["name"]] = f["value"]
-    phones: dict[int, list] = {i: [] for i in ids}
-    for p in _in(conn, "SELECT id, user_id FROM phone WHERE user_id IN ({}) ORDER BY id", ids):
-        phones[p["user_id"]].append(uri("phone", p["id"]))
-    groups: dict[int, list] = {i: [] for i in ids}
-    for g in _in(conn, "SELECT usergroup_id, user_id FROM usergroup_member WHERE user_id IN ({})", ids):
-        groups[g["user_id"]].append(uri("usergroup", g["usergroup_id"]))
+    phones = _uris_by_parent(conn, "SELECT id, user_id FROM phone WHERE user_id IN ({}) ORDER BY id", ids, "phone")
+    groups = _uris_by_parent(conn, "SELECT usergroup_id, user_id FROM usergroup_member WHERE user_id IN ({})", ids,
+                             "usergroup")
     return [_user(r, fields[r["id"]], phones[r["id"]], groups[r["id"]]) for r in rows]
 
 
@@ -129,12 +135,10 @@ def usergroups(conn, rows) -> list[dict]:
 
 def orders(conn, rows) -> list[dict]:
     ids = [r["id"] for r in rows]
-    trans: dict[int, list] = {i: [] for i in ids}
-    for t in _in(conn, "SELECT id, order_id FROM transactions WHERE order_id IN ({}) ORDER BY id", ids):
-        trans[t["order_id"]].append(uri("transaction", t["id"]))
-    recurring: dict[int, list] = {i: [] for i in ids}
-    for o in _in(conn, "SELECT id, order_id FROM orderrecurring WHERE order_id IN ({})", ids):
-        recurring[o["order_id"]].append(uri("orderrecurring", o["id"]))
+    trans = _uris_by_parent(conn, "SELECT id, order_id FROM transactions WHERE order_id IN ({}) ORDER BY id", ids,
+                            "transaction")
+    recurring = _uris_by_parent(conn, "SELECT id, order_id FROM orderrecurring WHERE order_id IN ({})", ids,
+                                "orderrecurring")
     return [
         {
             **dict(r),

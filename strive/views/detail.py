@@ -1,11 +1,10 @@
 """The details page frame (tabs) and its Overview tab, plus the progress JSON the Settings tab polls."""
 
-from django.contrib import messages
 from django.http import JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 
-from actionkit.compat import checklist, recheck_sentence
-from actionkit.services import compat_check, compat_result
+from actionkit.compat import checklist
+from actionkit.services import compat_result
 from integrations.decorators import connection_required, entity_view
 from integrations.models import Delivery
 from strive import selectors
@@ -28,13 +27,6 @@ def overview(request, entity, connection):
     context["recent_pushes"] = list(Delivery.objects.filter(connection=connection).order_by("-id")[:10])
     context["compat"] = checklist(compat_result(connection))
     return render(request, "strive/overview.html", context)
-
-
-@entity_view(methods=("POST",))
-@connection_required(kind=KIND)
-def compat_check_view(request, entity, connection):
-    messages.success(request, recheck_sentence(compat_check(connection_id=connection.pk)))
-    return redirect("strive:detail", entity_slug=entity.slug)
 
 
 @entity_view(methods=("GET",))
