@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 
-from actblue_common import ROOT, django_setup, insert_series, make_connection, setup_env
+from actblue_common import ROOT, django_setup, insert_series, make_connection, seconds_after, setup_env
 
 
 def seed(count: int) -> None:
@@ -25,7 +25,7 @@ def seed(count: int) -> None:
 
     entity, connection = make_connection("ak.example.org", per_minute=1000)
     form = Form.objects.create(name="bench-form", entity=entity)
-    when = "timestamptz '2024-01-01 00:00:00+00' + n * interval '1 second'"
+    when = seconds_after("2024-01-01 00:00:00", "n")
     insert_series(Contribution, count, {"entity_id": str(entity.pk), "form_id": str(form.pk), "order_number": "'B' || n",
                                         "created_at_ab": when, "donor_email": "'d' || n || '@bench.example'"})
     with db.cursor() as cursor:

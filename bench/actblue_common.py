@@ -1,9 +1,16 @@
-"""Shared set-up for the bench/actblue_*.py benchmarks: a fresh PostgreSQL database, the ActionKit sandbox, a real
-Celery worker, and an entity with an ActionKit connection. PostgreSQL is required (DATABASE_URL); Redis is used
-for the broker and the shared rate limiter (REDIS_URL)."""
+"""Shared set-up for the bench/actblue_*.py and bench/send_*.py benchmarks: a fresh database, the ActionKit sandbox,
+a real Celery worker, and an entity with an ActionKit connection.
+
+Two set-ups, as the product runs:
+- production (the default): PostgreSQL (DATABASE_URL, dropped and re-created) and Redis (REDIS_URL) for the broker,
+  the cache and the shared rate limiter;
+- the embedded default of `make run` with BENCH_EMBEDDED=1: a fresh SQLite file, the filesystem broker, the file
+  cache and the SQLite rate limiter, all under BENCH_VAR_DIR (emptied first), no server at all.
+"""
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -42,18 +49,28 @@ def fresh_database(url: str) -> None:
     subprocess.run([*admin, f'CREATE DATABASE "{name}"'], check=True)
 
 
+def embedded() -> bool:
+    return os.environ.get("BENCH_EMBEDDED") == "1"
+
+
 def setup_env(*, insecure_host: str = "", fresh: bool = True) -> dict:
     """Environment for this process and the worker; migrates a fresh database. Call before django.setup()."""
+    var_dir = Path(os.environ.get("BENCH_VAR_DIR", str(ROOT / "var" / "bench-actblue")))
     env = {"DATABASE_URL": os.environ.get("DATABASE_URL", DEFAULT_DB),
-           "REDIS_URL": os.environ.get("REDIS_URL", DEFAULT_REDIS),
-           "VAR_DIR": os.environ.get("BENCH_VAR_DIR", str(ROOT / "var" / "bench-actblue")),
+           "REDIS_URL": os.environ.get("REDIS_URL", DEFAULT_REDIS), "VAR_DIR": str(var_dir),
            "ACTIONKIT_INSECURE_HOSTS": insecure_host, "DJANGO_SETTINGS_MODULE": "config.settings",
            "PYTHONUNBUFFERED": "1", "DEBUG": "0"}  # As in production: DEBUG keeps every SQL string in memory.
-    if not env["DATABASE_URL"].startswith("postgres"):
-        raise SystemExit("These benchmarks need PostgreSQL: set DATABASE_URL=postgres://...")
+    if embedded():
+        env.update(DATABASE_URL=f"sqlite:///{var_dir / 'bench.sqlite3'}", REDIS_URL="")
+    elif not env["DATABASE_URL"].startswith("postgres"):
+        raise SystemExit("Set DATABASE_URL=postgres://... (production), or BENCH_EMBEDDED=1 for the embedded default.")
     os.environ.update(env)
     if fresh:
-        fresh_database(env["DATABASE_URL"])
+        if embedded():
+            shutil.rmtree(var_dir, ignore_errors=True)
+            var_dir.mkdir(parents=True)
+        else:
+            fresh_database(env["DATABASE_URL"])
         subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env={**os.environ, **env}, check=True)
     return env
 
@@ -169,32 +186,51 @@ def release_and_sweep(connection) -> None:
         pass
 
 
+def _on_sqlite() -> bool:
+    from django.db import connection
+
+    return connection.vendor == "sqlite"
+
+
+def seconds_after(start: str, seconds: str) -> str:
+    """SQL for the timestamp `seconds` (an SQL expression) after `start` ('2024-01-01 00:00:00', UTC), as the
+    database stores an aware datetime."""
+    if _on_sqlite():
+        return f"strftime('%Y-%m-%d %H:%M:%f', '{start}', ({seconds}) || ' seconds')"
+    return f"timestamptz '{start}+00' + ({seconds}) * interval '1 second'"
+
+
 def _literal(field) -> str:
-    """SQL for a field's Python default, for INSERT ... SELECT generate_series."""
+    """SQL for a field's Python default, for insert_series."""
     from django.utils import timezone
 
     if field.has_default() and field.default is timezone.now:
-        return "now()"
+        return "strftime('%Y-%m-%d %H:%M:%f', 'now')" if _on_sqlite() else "now()"
     value = field.get_default()
     if value is None:
         return "NULL"
     if isinstance(value, bool):
-        return "true" if value else "false"
+        return ("1" if value else "0") if _on_sqlite() else ("true" if value else "false")
     if isinstance(value, dict | list):
-        return "'" + json.dumps(value) + "'::jsonb"
+        return "'" + json.dumps(value) + ("'" if _on_sqlite() else "'::jsonb")
     if isinstance(value, int | float):
         return str(value)
     return "'" + str(value).replace("'", "''") + "'"
 
 
 def insert_series(model, count: int, overrides: dict[str, str]) -> None:
-    """One INSERT ... SELECT over generate_series: a million rows in seconds; `n` is the row number."""
+    """One INSERT ... SELECT over the numbers 0 .. count - 1 (generate_series; a recursive CTE on SQLite): a million
+    rows in seconds; `n` is the row number."""
     from django.db import connection
 
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     columns = ", ".join(f.column for f in fields)
     exprs = ", ".join(overrides.get(f.column, _literal(f)) for f in fields)
+    table, last = model._meta.db_table, int(count) - 1
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {model._meta.db_table} ({columns}) SELECT {exprs} "
-                       f"FROM generate_series(0, {int(count) - 1}) AS n")
+        if _on_sqlite():
+            cursor.execute(f"WITH RECURSIVE series(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM series WHERE n < {last}) "
+                           f"INSERT INTO {table} ({columns}) SELECT {exprs} FROM series")
+        else:
+            cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {exprs} FROM generate_series(0, {last}) AS n")
         cursor.execute(f"ANALYZE {model._meta.db_table}")

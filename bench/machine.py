@@ -17,7 +17,14 @@ def cpu_reference_seconds() -> float:
     return time.perf_counter() - started
 
 
+def stack() -> str:
+    """Which set-up the run used: production's servers, or the embedded default of `make run`."""
+    database = os.environ.get("DATABASE_URL", "").partition(":")[0] or "sqlite"
+    broker = "Redis" if os.environ.get("REDIS_URL") else "filesystem broker, file cache, SQLite limiter"
+    return f"{'PostgreSQL' if database.startswith('postgres') else 'SQLite'} + {broker}"
+
+
 def describe() -> str:
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     return (f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-            f"CPU reference loop {cpu_reference_seconds():.2f} s; load average {load}")
+            f"CPU reference loop {cpu_reference_seconds():.2f} s; load average {load}; {stack()}")

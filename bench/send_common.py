@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import activity_common
-from actblue_common import actblue_connection, celery_worker, insert_series, sandbox
+from actblue_common import actblue_connection, celery_worker, insert_series, sandbox, seconds_after
 
 PORT_BASE = int(os.environ.get("BENCH_PORT_BASE", "18200"))  # Sandboxes listen on PORT_BASE, PORT_BASE + 1, ...
 
@@ -61,7 +61,7 @@ def seed_line_items(entity, *, actblue_id: int, count: int, first_lineitem: int)
     from actblue.models import Contribution, Form, LineItem
 
     form = Form.objects.create(name=f"bench-form-{entity.slug}", entity=entity)
-    when = "timestamptz '2024-01-01 00:00:00+00' + n * interval '1 second'"
+    when = seconds_after("2024-01-01 00:00:00", "n")
     insert_series(Contribution, count, {"entity_id": str(entity.pk), "form_id": str(form.pk),
                                         "order_number": f"'{entity.slug}-' || n", "created_at_ab": when,
                                         "donor_email": "'d' || n || '@bench.example'",
