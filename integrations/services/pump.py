@@ -11,7 +11,8 @@ budget, so live rows go first within it and the backfill takes what they leave.
 
 Per connection a turn claims a small batch at a time (on PostgreSQL one `UPDATE ... WHERE id IN (SELECT ... FOR
 UPDATE SKIP LOCKED) RETURNING` statement, so concurrent turns take different rows; on SQLite a conditional UPDATE
-per row), sends it row by row through the kind and records the batch's successes in one transaction. The rules of
+per row), has the kind prepare the batch's payloads at once (its `prepare_batch`, when it has one), sends it row by
+row through the kind and records the batch's successes in one transaction. The rules of
 integrations.services.deliveries hold: every claim re-checks that the connection is sendable; a row with
 `depends_on` is claimed only once that row succeeded; every other outcome goes through outcome_apply, and after a
 retryable one or a halt the connection's unsent rows are handed back untried and it sits out the rest of the turn.
@@ -46,6 +47,7 @@ from integrations.registry import Outcome
 from integrations.services.outcomes import (
     EXCERPT_LIMIT,
     connection_succeeded,
+    kind_prepare,
     kind_send,
     outcome_apply,
     schedule_kick,
@@ -106,6 +108,7 @@ class _Queue:
     spacing: float  # Seconds between records at this connection's budget.
     batch: int
     claimed: deque = field(default_factory=deque)
+    payloads: dict = field(default_factory=dict)  # The kind's prepared payloads of the claimed rows, by id.
     sent: list = field(default_factory=list)
 
 
@@ -189,6 +192,7 @@ class _Turn:
         if not queue.claimed:
             record_successes(queue.sent)
             queue.claimed.extend(claim_batch(connection=queue.connection, lane=self.lane, limit=queue.batch))
+            queue.payloads = kind_prepare(list(queue.claimed))
             if not queue.claimed:
                 del self.queues[connection_id]
                 self.idle.add(connection_id)
@@ -202,12 +206,13 @@ class _Turn:
             self.push(connection_id, time.monotonic() + wait - self.lead)
             return
         delivery = queue.claimed.popleft()
+        payload = queue.payloads.pop(delivery.id, None)
         if self.pool is None or (len(self.queues) == 1 and not self.inflight):
             # With one connection in the turn nothing could overlap it, and a thread hand-off costs about 1 ms of
             # CPU per row (measured with bench/send_overhead.py).
-            self.finish(queue, delivery, *timed_send(delivery))
+            self.finish(queue, delivery, *timed_send(delivery, payload))
         else:
-            self.inflight[self.pool.submit(threaded_send, delivery)] = (queue, delivery)
+            self.inflight[self.pool.submit(threaded_send, delivery, payload)] = (queue, delivery)
 
     def finish(self, queue: _Queue, delivery: Delivery, outcome: Outcome, started_at, started: float,
                duration_ms: int) -> None:
@@ -233,6 +238,7 @@ class _Turn:
         record_successes(queue.sent)
         hand_back(list(queue.claimed))
         queue.claimed.clear()
+        queue.payloads.clear()
 
     def close(self) -> None:
         self.collect(everything=True)  # Sends still out (the loop raised) are recorded, not left in SENDING.
@@ -240,17 +246,17 @@ class _Turn:
             self.release(connection_id)
 
 
-def timed_send(delivery: Delivery) -> tuple[Outcome, object, float, int]:
+def timed_send(delivery: Delivery, payload: object = None) -> tuple[Outcome, object, float, int]:
     started_at, started = timezone.now(), time.monotonic()
-    outcome = kind_send(delivery)
+    outcome = kind_send(delivery, payload)
     return outcome, started_at, started, int((time.monotonic() - started) * 1000)
 
 
-def threaded_send(delivery: Delivery) -> tuple[Outcome, object, float, int]:
+def threaded_send(delivery: Delivery, payload: object = None) -> tuple[Outcome, object, float, int]:
     # A sender thread keeps its own database connection between turns, like a pool; drop it once it broke or aged.
     db.close_if_unusable_or_obsolete()
     try:
-        return timed_send(delivery)
+        return timed_send(delivery, payload)
     except Exception as exc:  # kind_send sorts sender errors itself; this is the thread's own plumbing failing.
         logger.exception("delivery.send.crashed", extra={"delivery_id": delivery.id})
         outcome = Outcome(Outcome.RETRYABLE, detail=f"Internal error while sending: {type(exc).__name__}")
