@@ -26,47 +26,46 @@ def notification_for(delivery: Delivery) -> dict | None:
 
 
 def notifications_for(deliveries: list[Delivery]) -> dict[int, dict]:
-    """The kind's `prepare_batch`: the bodies for a batch of rows by delivery id, in one query per event type
-    present (three at most), each scoped to the rows' entity. A row whose source record is gone is left out, so
-    its own send finds it gone and says so."""
+    """The kind's `prepare_batch`: the bodies for a batch of rows by delivery id, in three queries at most (line
+    items, refunds, cancellations, each scoped to the rows' entity), however many rows. A row whose source record
+    is gone is left out, so its own send finds it gone and says so."""
     entity_ids = {delivery.connection.entity_id for delivery in deliveries}
-    by_type: dict[str, list[Delivery]] = {}
-    for delivery in deliveries:
-        by_type.setdefault(delivery.event_type, []).append(delivery)
+    by_type: dict[str, list[Delivery]] = {mapping.KIND_CONTRIBUTION: [], mapping.KIND_REFUND: [],
+                                          mapping.KIND_CANCELLATION: []}
+    for delivery in deliveries:  # Any other event type names a line item, as a contribution's row does.
+        by_type.get(delivery.event_type, by_type[mapping.KIND_CONTRIBUTION]).append(delivery)
+    contributions, cancellations = by_type[mapping.KIND_CONTRIBUTION], by_type[mapping.KIND_CANCELLATION]
+    items = _by_pk(LineItem.objects.select_related("contribution", "form").filter(entity_id__in=entity_ids),
+                   [d.source_id for d in contributions] + [_cancelled_line_item(d) for d in cancellations])
+    refunds = _by_pk(Refund.objects.select_related("line_item__contribution", "line_item__form").filter(
+        line_item__entity_id__in=entity_ids), [d.source_id for d in by_type[mapping.KIND_REFUND]])
+    cancelled = _by_pk(Cancellation.objects.select_related("contribution").filter(
+        contribution__entity_id__in=entity_ids), [d.source_id for d in cancellations])
     bodies = {}
-    for delivery, item in _rows_by_pk(LineItem.objects.select_related("contribution", "form").filter(
-            entity_id__in=entity_ids), by_type.get(mapping.KIND_CONTRIBUTION, ()), _source_id):
-        bodies[delivery.id] = mapping.lineitem_to_notification(item.contribution, item, item.form)
-    for delivery, refund in _rows_by_pk(Refund.objects.select_related("line_item__contribution", "line_item__form").filter(
-            line_item__entity_id__in=entity_ids), by_type.get(mapping.KIND_REFUND, ()), _source_id):
-        item = refund.line_item
-        bodies[delivery.id] = mapping.refund_to_notification(item.contribution, item, item.form, refund)
-    cancellations = by_type.get(mapping.KIND_CANCELLATION, ())
-    items = dict(_rows_by_pk(LineItem.objects.select_related("form").filter(entity_id__in=entity_ids),
-                             cancellations, _cancelled_line_item))
-    for delivery, cancellation in _rows_by_pk(Cancellation.objects.select_related("contribution").filter(
-            contribution__entity_id__in=entity_ids), [d for d in cancellations if d in items], _source_id):
-        item = items[delivery]
-        bodies[delivery.id] = mapping.cancellation_to_notification(cancellation.contribution, item, item.form, cancellation)
+    for delivery in contributions:
+        if item := items.get(delivery.source_id):
+            bodies[delivery.id] = mapping.lineitem_to_notification(item.contribution, item, item.form)
+    for delivery in by_type[mapping.KIND_REFUND]:
+        if refund := refunds.get(delivery.source_id):
+            item = refund.line_item
+            bodies[delivery.id] = mapping.refund_to_notification(item.contribution, item, item.form, refund)
+    for delivery in cancellations:
+        cancellation, item = cancelled.get(delivery.source_id), items.get(_cancelled_line_item(delivery))
+        if cancellation and item:
+            bodies[delivery.id] = mapping.cancellation_to_notification(cancellation.contribution, item, item.form,
+                                                                       cancellation)
     return bodies
-
-
-def _source_id(delivery: Delivery) -> int | None:
-    return delivery.source_id
 
 
 def _cancelled_line_item(delivery: Delivery) -> int | None:
     return (delivery.payload or {}).get("line_item")
 
 
-def _rows_by_pk(rows, deliveries, pk_of) -> list[tuple[Delivery, object]]:
-    """(delivery, its row) for each delivery whose row `pk_of` names still exists; no query for no deliveries.
-    No ORDER BY: its compile costs time on every batch, and the rows are matched by key."""
-    wanted = {pk_of(delivery) for delivery in deliveries} - {None}
-    if not wanted:
-        return []
-    found = {row.pk: row for row in rows.filter(pk__in=wanted)}
-    return [(delivery, found[pk_of(delivery)]) for delivery in deliveries if pk_of(delivery) in found]
+def _by_pk(rows, pks: list) -> dict:
+    """The rows among `rows` with these primary keys, by key; no query when there are none. No ORDER BY: its
+    compile costs time on every batch, and the rows are matched by key."""
+    wanted = set(pks) - {None}
+    return {row.pk: row for row in rows.filter(pk__in=wanted)} if wanted else {}
 
 
 def actblue_send(connection: Connection, delivery: Delivery, notification: dict | None = None) -> Outcome:
