@@ -84,3 +84,17 @@ def test_a_row_sent_alone_is_not_prepared(preparing, connection):
     (row,) = _rows(connection, [30])
     assert deliveries.delivery_send_one(delivery_id=row.pk) == Outcome.SUCCESS
     assert (preparing.batches, preparing.sent) == ([], [("item:30", None)])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sender_threads_get_each_rows_own_payload(preparing, settings):
+    settings.DELIVERY_SENDS_IN_FLIGHT = 3  # Committed rows: sender threads can see them.
+    for slug in ("p1", "p2"):
+        entity = Entity.objects.create(name=slug, slug=slug)
+        other = Connection.objects.create(entity=entity, kind="preparing", host=f"{slug}.example.org",
+                                          records_per_minute=UNPACED)
+        _rows(other, range(100, 160))
+    assert pump.schedule_turn(lane=Delivery.Lane.LIVE, seconds=20) == 120
+    assert sorted(preparing.sent) == sorted(
+        (f"item:{n}", f"body:{n}" if n % 2 == 0 else None) for n in range(100, 160) for _ in range(2))
+    assert Delivery.objects.filter(status=Delivery.Status.SUCCEEDED, attempts=1).count() == 120
