@@ -192,11 +192,11 @@ class _Turn:
         if not queue.claimed:
             record_successes(queue.sent)
             queue.claimed.extend(claim_batch(connection=queue.connection, lane=self.lane, limit=queue.batch))
-            queue.payloads = kind_prepare(list(queue.claimed))
             if not queue.claimed:
                 del self.queues[connection_id]
                 self.idle.add(connection_id)
                 return
+            queue.payloads = kind_prepare(list(queue.claimed))
         wait = budget_wait(queue.throttle)
         if wait > self.stop_at - time.monotonic():  # Paused past this turn: a later turn takes it.
             self.waiting[connection_id] = wait
