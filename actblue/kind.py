@@ -1,8 +1,8 @@
 """The ActBlue integration as the hub sees it, and the names the app's modules share.
 
-DECLARED_KIND is everything the kind is but its hooks; ActBlueConfig.ready() attaches `send`, the backfill
-planner and the demo seeder and registers it. The hooks' modules import the names below, so this one cannot
-import them.
+DECLARED_KIND is everything the kind is but its hooks; ActBlueConfig.ready() attaches `send` and
+`prepare_batch`, the backfill planner and the demo seeder and registers it. The hooks' modules import the names
+below, so this one cannot import them.
 """
 
 from integrations.registry import Kind, NavLink, Tab

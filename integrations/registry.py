@@ -2,12 +2,13 @@
 
 A kind tells the hub how to show its tile, its links in the top navigation and the tabs of its details pages,
 and how to send one delivery. `send` returns an Outcome, so the hub's retry, halt and status rules stay the same
-for every vendor. docs/adding-a-kind.md walks through adding one.
+for every vendor; `prepare_batch`, when a kind has one, reads what a batch of sends needs at once.
+docs/adding-a-kind.md walks through adding one.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from integrations.models import Backfill, Connection, Delivery, ImportJob
@@ -70,7 +71,13 @@ class Kind:
     connect_url: str  # URL name; reversed with entity_slug.
     detail_url: str
     order: int = 100
-    send: Callable[["Connection", "Delivery"], Outcome] | None = None
+    # send(connection, delivery) -> Outcome sends one claimed row. With prepare_batch, a row it prepared is sent
+    # as send(connection, delivery, payload) instead.
+    send: Callable[["Connection", "Delivery"], Outcome] | Callable[["Connection", "Delivery", Any], Outcome] | None = None
+    # prepare_batch(deliveries) -> {delivery id: payload}: what `send` needs for a batch of one connection's claimed
+    # rows, read in a fixed number of queries rather than one per row. A row left out (its data is gone, say) is
+    # sent by send(connection, delivery) alone, which decides its outcome; so is every row when this raises.
+    prepare_batch: Callable[[list["Delivery"]], dict[int, Any]] | None = None
     plan_backfill_chunk: Callable[["Backfill", int, int], BackfillChunk] | None = None
     seed_demo: Callable[..., None] | None = None  # seed_demo(*, entity, sandbox_host, app_url, stdout): idempotent.
     # import_rows(job, rows) records one chunk of an ImportJob: rows are (file line, {header: value}). Called inside

@@ -98,11 +98,31 @@ def turn_flag_clear(*, lane: str) -> None:
         pass
 
 
-def kind_send(delivery: Delivery) -> Outcome:
-    """Send one claimed row through its connection's kind. A crashing sender is a retryable outcome."""
+def kind_prepare(deliveries: list[Delivery]) -> dict[int, object]:
+    """Payloads for a batch of one connection's claimed rows from its kind's prepare_batch, by delivery id; empty
+    for a kind without one. A crashing prepare_batch prepares nothing: each row's own send then reads its data
+    and sorts its outcome as it would alone."""
+    if not deliveries:
+        return {}
+    kind = registry.get_kind(deliveries[0].connection.kind)
+    if kind.prepare_batch is None:
+        return {}
+    try:
+        return kind.prepare_batch(deliveries)
+    except Exception:
+        logger.exception("delivery.prepare.crashed", extra={"connection_id": deliveries[0].connection_id,
+                                                            "deliveries": len(deliveries)})
+        return {}
+
+
+def kind_send(delivery: Delivery, payload: object = None) -> Outcome:
+    """Send one claimed row through its connection's kind, with the payload kind_prepare made for it if any. A
+    crashing sender is a retryable outcome."""
     kind = registry.get_kind(delivery.connection.kind)
     try:
-        return kind.send(delivery.connection, delivery)
+        if payload is None:
+            return kind.send(delivery.connection, delivery)
+        return kind.send(delivery.connection, delivery, payload)
     except Exception as exc:  # A bug in a sender must not strand the row in SENDING.
         logger.exception("delivery.send.crashed", extra={"delivery_id": delivery.id})
         return Outcome(Outcome.RETRYABLE, detail=f"Internal error while sending: {type(exc).__name__}")

@@ -11,7 +11,8 @@ budget, so live rows go first within it and the backfill takes what they leave.
 
 Per connection a turn claims a small batch at a time (on PostgreSQL one `UPDATE ... WHERE id IN (SELECT ... FOR
 UPDATE SKIP LOCKED) RETURNING` statement, so concurrent turns take different rows; on SQLite a conditional UPDATE
-per row), sends it row by row through the kind and records the batch's successes in one transaction. The rules of
+per row), has the kind prepare the batch's payloads at once (its `prepare_batch`, when it has one), sends it row by
+row through the kind and records the batch's successes in one transaction. The rules of
 integrations.services.deliveries hold: every claim re-checks that the connection is sendable; a row with
 `depends_on` is claimed only once that row succeeded; every other outcome goes through outcome_apply, and after a
 retryable one or a halt the connection's unsent rows are handed back untried and it sits out the rest of the turn.
@@ -46,6 +47,7 @@ from integrations.registry import Outcome
 from integrations.services.outcomes import (
     EXCERPT_LIMIT,
     connection_succeeded,
+    kind_prepare,
     kind_send,
     outcome_apply,
     schedule_kick,
@@ -106,6 +108,7 @@ class _Queue:
     spacing: float  # Seconds between records at this connection's budget.
     batch: int
     claimed: deque = field(default_factory=deque)
+    payloads: dict = field(default_factory=dict)  # The kind's prepared payloads of the claimed rows, by id.
     sent: list = field(default_factory=list)
 
 
@@ -193,6 +196,7 @@ class _Turn:
                 del self.queues[connection_id]
                 self.idle.add(connection_id)
                 return
+            queue.payloads = kind_prepare(list(queue.claimed))
         wait = budget_wait(queue.throttle)
         if wait > self.stop_at - time.monotonic():  # Paused past this turn: a later turn takes it.
             self.waiting[connection_id] = wait
@@ -202,12 +206,13 @@ class _Turn:
             self.push(connection_id, time.monotonic() + wait - self.lead)
             return
         delivery = queue.claimed.popleft()
+        payload = queue.payloads.pop(delivery.id, None)
         if self.pool is None or (len(self.queues) == 1 and not self.inflight):
             # With one connection in the turn nothing could overlap it, and a thread hand-off costs about 1 ms of
             # CPU per row (measured with bench/send_overhead.py).
-            self.finish(queue, delivery, *timed_send(delivery))
+            self.finish(queue, delivery, *timed_send(delivery, payload))
         else:
-            self.inflight[self.pool.submit(threaded_send, delivery)] = (queue, delivery)
+            self.inflight[self.pool.submit(threaded_send, delivery, payload)] = (queue, delivery)
 
     def finish(self, queue: _Queue, delivery: Delivery, outcome: Outcome, started_at, started: float,
                duration_ms: int) -> None:
@@ -233,6 +238,7 @@ class _Turn:
         record_successes(queue.sent)
         hand_back(list(queue.claimed))
         queue.claimed.clear()
+        queue.payloads.clear()
 
     def close(self) -> None:
         self.collect(everything=True)  # Sends still out (the loop raised) are recorded, not left in SENDING.
@@ -240,17 +246,17 @@ class _Turn:
             self.release(connection_id)
 
 
-def timed_send(delivery: Delivery) -> tuple[Outcome, object, float, int]:
+def timed_send(delivery: Delivery, payload: object = None) -> tuple[Outcome, object, float, int]:
     started_at, started = timezone.now(), time.monotonic()
-    outcome = kind_send(delivery)
+    outcome = kind_send(delivery, payload)
     return outcome, started_at, started, int((time.monotonic() - started) * 1000)
 
 
-def threaded_send(delivery: Delivery) -> tuple[Outcome, object, float, int]:
+def threaded_send(delivery: Delivery, payload: object = None) -> tuple[Outcome, object, float, int]:
     # A sender thread keeps its own database connection between turns, like a pool; drop it once it broke or aged.
     db.close_if_unusable_or_obsolete()
     try:
-        return timed_send(delivery)
+        return timed_send(delivery, payload)
     except Exception as exc:  # kind_send sorts sender errors itself; this is the thread's own plumbing failing.
         logger.exception("delivery.send.crashed", extra={"delivery_id": delivery.id})
         outcome = Outcome(Outcome.RETRYABLE, detail=f"Internal error while sending: {type(exc).__name__}")
@@ -354,17 +360,13 @@ def record_successes(items: list) -> None:
     if not items:
         return
     now = timezone.now()
-    DeliveryAttempt.objects.bulk_create([
-        DeliveryAttempt(delivery=delivery, started_at=started_at, duration_ms=duration_ms, outcome=outcome.kind,
-                        status_code=outcome.status_code, detail=outcome.detail[:EXCERPT_LIMIT])
-        for delivery, outcome, started_at, duration_ms in items])
     rows = []
     for delivery, outcome, _, _ in items:
         delivery.status, delivery.delivered_at, delivery.last_error, delivery.claimed_at = (
             Delivery.Status.SUCCEEDED, now, "", None)
         delivery.remote_ref, delivery.last_status_code = outcome.remote_ref[:200], outcome.status_code
         rows.append(delivery)
-    _mark_succeeded(rows, now)
+    _mark_succeeded(items, now)
     counts = Counter(d.backfill_id for d in rows if d.backfill_id and d.lane == Delivery.Lane.BACKFILL)
     for backfill_id, count in counts.items():
         Backfill.objects.filter(pk=backfill_id).update(succeeded=F("succeeded") + count)
@@ -375,22 +377,34 @@ def record_successes(items: list) -> None:
     items.clear()
 
 
-def _mark_succeeded(rows: list[Delivery], now) -> None:
+def _mark_succeeded(items: list, now) -> None:
+    """Write the batch's attempts and move its rows (already stamped in memory) to SUCCEEDED."""
     if db.vendor != "postgresql":
-        Delivery.objects.filter(id__in=[d.id for d in rows]).update(
+        DeliveryAttempt.objects.bulk_create([
+            DeliveryAttempt(delivery=delivery, started_at=started_at, duration_ms=duration_ms, outcome=outcome.kind,
+                            status_code=outcome.status_code, detail=outcome.detail[:EXCERPT_LIMIT])
+            for delivery, outcome, started_at, duration_ms in items])
+        Delivery.objects.filter(id__in=[d.id for d, *_ in items]).update(
             status=Delivery.Status.SUCCEEDED, delivered_at=now, last_error="", claimed_at=None)
-        Delivery.objects.bulk_update(rows, ["remote_ref", "last_status_code"])
+        Delivery.objects.bulk_update([d for d, *_ in items], ["remote_ref", "last_status_code"])
         return
-    # One UPDATE ... FROM (VALUES ...): Django's bulk_update writes a CASE per field and row, which PostgreSQL
-    # took about 200 ms to run for a batch of 50 under load.
-    values = ", ".join(["(%s::bigint, %s, %s::integer)"] * len(rows))
-    params = [Delivery.Status.SUCCEEDED.value, now]
-    for delivery in rows:
-        params += [delivery.id, delivery.remote_ref, delivery.last_status_code]
+    # One statement inserts the attempts and updates the rows from one VALUES list (a data-modifying WITH): Django's
+    # bulk_update writes a CASE per field and row, which PostgreSQL took about 200 ms to run for a batch of 50 under
+    # load, and bulk_create's compile and model instances cost more CPU per row than the SQL.
+    values = ", ".join(["(%s::bigint, %s, %s::integer, %s::timestamptz, %s::integer, %s)"] * len(items))
+    params = []
+    for delivery, outcome, started_at, duration_ms in items:
+        params += [delivery.id, delivery.remote_ref, delivery.last_status_code, started_at, duration_ms,
+                   outcome.detail[:EXCERPT_LIMIT]]
+    params += [Outcome.SUCCESS, Delivery.Status.SUCCEEDED.value, now]
     with db.cursor() as cursor:
-        cursor.execute(f"UPDATE {Delivery._meta.db_table} AS d SET status = %s, delivered_at = %s, last_error = '', "  # noqa: S608
-                       f"claimed_at = NULL, remote_ref = v.ref, last_status_code = v.code FROM (VALUES {values}) "
-                       f"AS v(id, ref, code) WHERE d.id = v.id", params)
+        cursor.execute(f"WITH v(id, ref, code, started_at, duration_ms, detail) AS (VALUES {values}), "  # noqa: S608
+                       f"attempts AS (INSERT INTO {DeliveryAttempt._meta.db_table} "
+                       f"(delivery_id, started_at, duration_ms, outcome, status_code, detail) "
+                       f"SELECT id, started_at, duration_ms, %s, code, detail FROM v) "
+                       f"UPDATE {Delivery._meta.db_table} AS d SET status = %s, delivered_at = %s, last_error = '', "
+                       f"claimed_at = NULL, remote_ref = v.ref, last_status_code = v.code FROM v WHERE d.id = v.id",
+                       params)
 
 
 def hand_back(unsent: list[Delivery]) -> None:

@@ -10,7 +10,7 @@ from django.urls import reverse
 from actionkit import errors
 from integrations import registry
 from integrations.models import Backfill, Connection, Delivery
-from integrations.services import backfills, deliveries
+from integrations.services import backfills, deliveries, pump
 from integrations.services.connections import connection_connect
 from tests.plugins.tenants import assert_hidden_from_outsiders, entity_url_names, isolation_registry
 from tests.toykind import demo, sender, services
@@ -107,6 +107,18 @@ def test_the_outbox_sends_through_its_send_and_the_shared_mapper(cast, toy, djan
         deliveries.delivery_enqueue(connection=connection, key="toy:item:2", event_type="item", payload={}, source_id=2)
     connection.refresh_from_db()
     assert connection.halted and sender.SENT == ["toy:item:1"]
+
+
+def test_without_a_batch_hook_a_turn_sends_each_claimed_row_through_its_send(cast, toy):
+    assert toy.prepare_batch is None
+    connection = _connect(cast)
+    Connection.objects.filter(pk=connection.pk).update(records_per_minute=6_000_000)  # No budget waits.
+    Delivery.objects.bulk_create([Delivery(connection=connection, key=f"toy:item:{n}", event_type="item", source_id=n)
+                                  for n in (1, 2, 3)])
+    assert pump.connection_pump(connection_id=connection.pk) == 3
+    assert sender.SENT == ["toy:item:1", "toy:item:2", "toy:item:3"]
+    assert sorted(Delivery.objects.values_list("remote_ref", "status")) == [
+        ("toy:1", Delivery.Status.SUCCEEDED), ("toy:2", Delivery.Status.SUCCEEDED), ("toy:3", Delivery.Status.SUCCEEDED)]
 
 
 def test_a_backfill_runs_through_its_planner_and_its_send(cast, toy, django_capture_on_commit_callbacks):
