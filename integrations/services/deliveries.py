@@ -40,7 +40,8 @@ from integrations.tasks import deliveries_sweep as deliveries_sweep_task
 logger = logging.getLogger(__name__)
 
 DEPENDENCY_WAIT_SECONDS = 5  # How soon a row waiting on its contribution is looked at again.
-DEPENDENCY_LOST = "The contribution this event refers to was never delivered."
+# Kind-neutral: a refund waits on its contribution, a member's edit on the creation of its ActionKit user.
+DEPENDENCY_LOST = "Not sent: the earlier event this one depends on failed for good (retry that one first)."
 
 
 def delivery_enqueue(*, connection: Connection, key: str, event_type: str, payload: dict, source_id: int | None = None,

@@ -202,6 +202,17 @@ def test_a_dependent_event_waits_for_its_contribution(conn, sender):
     assert sender.sent == ["contribution:1", "refund:1"]
 
 
+def test_a_dependent_event_of_a_dependency_that_failed_for_good_says_so_without_naming_a_kind(conn, sender):
+    sender.script = [Outcome(Outcome.PERMANENT, 400, "email: Enter a valid email address.")]
+    create = _enqueue(conn, "member:1:create")
+    edit = _enqueue(conn, "member:1:edit", depends_on=create)
+    deliveries.delivery_send_one(delivery_id=create.pk)
+    assert deliveries.delivery_send_one(delivery_id=edit.pk) is None
+    edit.refresh_from_db()
+    assert (edit.status, edit.last_error) == (Delivery.Status.DEAD, deliveries.DEPENDENCY_LOST)
+    assert "contribution" not in edit.last_error and sender.sent == ["member:1:create"]
+
+
 def test_nothing_is_sent_after_disconnect_and_reconnect_resumes(conn, sender):
     delivery = _enqueue(conn)
     connections.connection_disconnect(connection=conn, actor=None)
