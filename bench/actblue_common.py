@@ -65,12 +65,12 @@ def setup_env(*, insecure_host: str = "", fresh: bool = True) -> dict:
     elif not env["DATABASE_URL"].startswith("postgres"):
         raise SystemExit("Set DATABASE_URL=postgres://... (production), or BENCH_EMBEDDED=1 for the embedded default.")
     os.environ.update(env)
+    if fresh and embedded():
+        shutil.rmtree(var_dir, ignore_errors=True)
+    elif fresh:
+        fresh_database(env["DATABASE_URL"])
+    var_dir.mkdir(parents=True, exist_ok=True)  # Worker logs, and on the embedded default every store, live here.
     if fresh:
-        if embedded():
-            shutil.rmtree(var_dir, ignore_errors=True)
-            var_dir.mkdir(parents=True)
-        else:
-            fresh_database(env["DATABASE_URL"])
         subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env={**os.environ, **env}, check=True)
     return env
 
