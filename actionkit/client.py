@@ -11,29 +11,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from actionkit import errors
+from actionkit.fields import ACTION_CORE_FIELDS
 from actionkit.http import MAX_PAGE_SIZE, BaseClient
 
 API = "/rest/v1/"
 ACTBLUE_WEBHOOK_PATH = "/webhooks/actblue/payments/"
-ACTION_CORE_FIELDS = frozenset(
-    {
-        "first_name",
-        "last_name",
-        "prefix",
-        "middle_name",
-        "suffix",
-        "address1",
-        "address2",
-        "city",
-        "state",
-        "zip",
-        "postal",
-        "region",
-        "country",
-        "phone",
-        "lang",
-    }
-)
 
 
 def ak_timestamp(value: datetime) -> str:
