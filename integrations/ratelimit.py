@@ -298,6 +298,10 @@ class BudgetBackend:
               slot: SlotAsk | None = None) -> Admission:
         raise NotImplementedError
 
+    def grant_log(self, key: str, window: float) -> list[Grant]:
+        """The grants still in the window or ahead of now, ascending: what tests and benchmarks inspect."""
+        raise NotImplementedError
+
 
 class LocalBackend(BudgetBackend):
     """All processes on one machine, through one SQLite file; each decision is one BEGIN IMMEDIATE transaction."""
@@ -361,6 +365,11 @@ class LocalBackend(BudgetBackend):
                     "ON CONFLICT (key, priority) DO UPDATE SET tat = MAX(tat, excluded.tat)",
                     (key, priority, until),
                 )
+
+    def grant_log(self, key: str, window: float) -> list[Grant]:
+        with self._tx() as conn:
+            return conn.execute("SELECT at, cost, priority FROM grant_log WHERE key = ? AND at > ? ORDER BY at",
+                                (key, time.time() - window)).fetchall()
 
     def used(self, key: str, window: float) -> int:
         with self._tx() as conn:
@@ -544,6 +553,13 @@ class RedisBackend(BudgetBackend):
 
     def pause(self, key: str, seconds: float) -> None:
         self._pause(keys=self._keys(key)[:2], args=[seconds])
+
+    def grant_log(self, key: str, window: float) -> list[Grant]:
+        seconds, micros = self.redis.time()
+        rows = self.redis.zrangebyscore(self._keys(key)[2], f"({seconds + micros / 1e6 - window:.6f}", "+inf",
+                                        withscores=True)
+        parts = [(member.decode().split(":"), at) for member, at in rows]
+        return [(at, int(p[-1]), p[1] if len(p) == 3 else LIVE) for p, at in parts]  # "<uuid>:<cost>" was live.
 
     def used(self, key: str, window: float) -> int:
         return int(self._used(keys=self._keys(key)[2:3], args=[window]))

@@ -209,3 +209,13 @@ def test_admit_caps_concurrent_requests_per_host_across_processes(backend_spec):
     host = f"act-{uuid.uuid4().hex}.example.org"
     results = run_processes(hold_slots, [(backend_spec, host, 2, 10, True)] * 4)
     assert sum(len(r) for r in results) == 40 and peak_overlap(results) <= 2
+
+
+def test_the_grant_log_lists_both_classes_in_start_order(backend_spec):
+    backend, key = make_backend(backend_spec), f"log-{uuid.uuid4().hex}"
+    bulk = backend.admit(key, 40, 100, 60.0, 120.0, priority=BULK)
+    paced = backend.admit(key, 40, 100, 60.0, 120.0, priority=BULK)
+    live = backend.admit(key, 1, 100, 60.0, 120.0, priority=LIVE)
+    log = backend.grant_log(key, 60.0)
+    assert [(cost, priority) for _, cost, priority in log] == [(40, BULK), (1, LIVE), (40, BULK)]
+    assert [at for at, _, _ in log] == pytest.approx([bulk.start, live.start, paced.start], abs=1e-5)
