@@ -3,8 +3,8 @@
 Budget: GCRA pacing (requests are spread evenly instead of bursting) plus a log of grants that guarantees no
 sliding window of ``window`` seconds ever holds more than ``per_minute`` records, even with mixed costs. A caller
 reserves its start time in one atomic step and then sleeps until it, so waiters are served in order without polling.
-Two priority classes share the budget (``priority_reserve``): bulk reads (polls) fill at most ``bulk_limit`` of
-any window and queue behind every grant already made; live requests (outbox sends, pushes) are paced on their own
+Two priority classes share the budget (``priority_reserve``): bulk reads (polls) queue behind every grant already
+made and leave a small reserve of every window free; live requests (outbox sends, pushes) are paced on their own
 and start at once whenever every window containing that start still has room, in front of bulk reads that are
 already sleeping until their own future starts.
 Concurrency: leases that expire, so a killed process cannot hold a slot for ever.
@@ -31,10 +31,11 @@ SLOT_POLL_SECONDS = 0.05  # Mean wait between attempts to take a concurrency slo
 DEFAULT_MAX_CONCURRENT = 4
 BOUNDARY_SECONDS = 1e-5  # Start strictly after a grant leaves the window, despite float rounding.
 LIVE, BULK = "live", "bulk"  # Priority classes: requests somebody is waiting for, and poll reads.
-# Share of every window that bulk reads leave to live requests. 2 % of a 980-record plan is 20 records a minute:
-# a member push is 1 to 3 requests of one record, so several pushes a minute start at once while a sync reads, and
-# bulk still gets 960 records a minute (96 % of a 1000 budget; pages of 96 fill it exactly). A larger share
-# would cost every initial sync that much throughput; live traffic beyond the share still queues as before.
+# Share of every window that bulk reads leave free for live requests, on top of the live traffic already in it.
+# 2 % of a 980-record plan is 20 records: a member push is 2 requests of one record, so ten pushes arriving within
+# the few seconds bulk reserves ahead all start at once, and more live traffic than that only makes bulk yield
+# further. Without live traffic bulk keeps 960 records a minute (96 % of a 1000 budget, and pages of 96 fill it
+# exactly); every extra percent of reserve would cost each initial sync a percent of its speed.
 LIVE_RESERVE_SHARE = 0.02
 SLOT_WITH_BUDGET_SECONDS = 0.5  # A request starting this soon takes its host slot in the budget's round trip.
 
@@ -105,21 +106,6 @@ def window_peak(grants: list[Grant], start: float, window: float = WINDOW_SECOND
     return peak
 
 
-def queue_reserve(*, start: float, grants: list[Grant], cost: int, limit: int, bulk_cap: int | None,
-                  window: float = WINDOW_SECONDS) -> float:
-    """Earliest time from ``start`` (at or after every grant) where (start-window, start] has room for ``cost``:
-    under ``limit`` for all grants and, when ``bulk_cap`` is given, under it for the bulk ones."""
-    inside = [g for g in grants if g[0] > start - window]
-    total, bulk = sum(g[1] for g in inside), sum(g[1] for g in inside if g[2] == BULK)
-    need_total, need_bulk = min(cost, limit), min(cost, bulk_cap or limit)  # Above the budget: an empty window.
-    for at, c, priority in inside:
-        if total + need_total <= limit and (bulk_cap is None or bulk + need_bulk <= bulk_cap):
-            break
-        total, bulk = total - c, bulk - (c if priority == BULK else 0)
-        start = max(start, at + window + BOUNDARY_SECONDS)
-    return start
-
-
 def priority_reserve(
     *, now: float, tat: float, grants: list[Grant], cost: int, limit: int, priority: str = LIVE,
     window: float = WINDOW_SECONDS,
@@ -130,18 +116,20 @@ def priority_reserve(
     start. The caller stores ``next_tat(start, cost, class_limit(limit, priority))`` as the class's tat and adds
     (start, cost, priority) to the grants. Invariant: no window of ``window`` seconds holds more than ``limit``
     records. Bulk goes after every grant made so far, so only the window ending at its start can overflow, and
-    its own grants fill at most ``class_limit(limit, BULK)`` of it: live requests always find their reserve free.
+    fills that window, live grants included, to at most ``class_limit(limit, BULK)``: however much live traffic
+    there is, each bulk read leaves the live reserve free on top of it, so bulk yields as live grows.
     Live starts at its own pace if every window containing that start has room under the full limit (including
     windows that end at bulk grants still in the future); otherwise it joins the same queue as bulk.
     """
     last = grants[-1][0] if grants else 0.0
+    pairs = [(at, c) for at, c, _ in grants]
     if priority == BULK:
-        return queue_reserve(start=max(now, tat, last), grants=grants, cost=cost, limit=limit,
-                             bulk_cap=class_limit(limit, BULK), window=window)
+        return gcra_reserve(now=now, tat=max(tat, last), grants=pairs, cost=cost, limit=class_limit(limit, BULK),
+                            window=window)
     start = max(now, tat)
     if window_peak(grants, start, window) + min(cost, limit) <= limit:
         return start
-    return queue_reserve(start=max(start, last), grants=grants, cost=cost, limit=limit, bulk_cap=None, window=window)
+    return gcra_reserve(now=now, tat=max(start, last), grants=pairs, cost=cost, limit=limit, window=window)
 
 
 @dataclass(frozen=True)
@@ -410,7 +398,6 @@ local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local cost, limit, window = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local bulk, bulk_limit = ARGV[6] == 'bulk', tonumber(ARGV[7])
 local function cost_of(member) return tonumber(string.match(member, ':(%d+)$')) end
-local function is_bulk(member) return string.find(member, ':bulk:', 1, true) ~= nil end
 local function fmt(x) return string.format('%.6f', x) end
 local sum = tonumber(redis.call('GET', KEYS[4]) or '-1')
 if sum < 0 or redis.call('ZCARD', KEYS[3]) == 0 then
@@ -424,21 +411,16 @@ end
 local tail = redis.call('ZRANGE', KEYS[3], -1, -1, 'WITHSCORES')
 local last = #tail > 0 and tonumber(tail[2]) or 0
 
--- queue_reserve: the earliest start from `from` (after every grant) where (start-window, start] has room under
--- `limit`, and under `cap` for bulk grants when `cap` is given.
-local function trailing(from, cap)
-  local start, need, need_bulk = from, math.min(cost, limit), math.min(cost, cap or limit)
-  if sum + need <= limit and (cap == nil or sum + need_bulk <= cap) then return start end
+-- gcra_reserve: the earliest start from `from` (after every grant) where (start-window, start] has room under `lim`.
+local function trailing(from, lim)
+  local start, needed = from, math.min(cost, lim)
+  if sum + needed <= lim then return start end
   local live = redis.call('ZRANGEBYSCORE', KEYS[3], '(' .. fmt(start - window), '+inf', 'WITHSCORES')
-  local total, bulk_total = 0, 0
-  for i = 1, #live, 2 do
-    total = total + cost_of(live[i])
-    if is_bulk(live[i]) then bulk_total = bulk_total + cost_of(live[i]) end
-  end
+  local total = 0
+  for i = 1, #live, 2 do total = total + cost_of(live[i]) end
   local i = 1
-  while (total + need > limit or (cap ~= nil and bulk_total + need_bulk > cap)) and i <= #live do
+  while total + needed > lim and i <= #live do
     total = total - cost_of(live[i])
-    if is_bulk(live[i]) then bulk_total = bulk_total - cost_of(live[i]) end
     start = math.max(start, tonumber(live[i + 1]) + window + 0.00001)
     i = i + 2
   end
@@ -469,7 +451,7 @@ if bulk then
 else
   start, pace = math.max(now, own_tat), limit
   local needed = math.min(cost, limit)
-  if sum + needed > limit and peak(start) + needed > limit then start = trailing(math.max(start, last), nil) end
+  if sum + needed > limit and peak(start) + needed > limit then start = trailing(math.max(start, last), limit) end
 end
 local wait = start - now
 local ttl = math.ceil((math.max(start, last) - now + window) * 1000) + 1000

@@ -40,7 +40,8 @@ __all__ = ["backend_spec"]  # The fixture, imported so both backends run here to
         (100.0, [(50.0, 60, BULK), (105.0, 39, BULK)], 1, LIVE, 100.0),  # a record of room in each window with 100
         (100.0, [(90.0, 98, BULK)], 1, BULK, 150.00001),  # bulk fills 98 of 100; the rest is live's
         (100.0, [(90.0, 98, BULK)], 1, LIVE, 100.0),
-        (100.0, [(90.0, 97, BULK), (95.0, 2, LIVE)], 1, BULK, 100.0),  # live inside its reserve costs bulk nothing
+        (100.0, [(90.0, 96, BULK), (95.0, 2, LIVE)], 1, BULK, 150.00001),  # live use makes bulk yield: the reserve
+        (100.0, [(90.0, 95, BULK), (95.0, 2, LIVE)], 1, BULK, 100.0),  # stays free on top of it
         (100.0, [(90.0, 50, BULK), (95.0, 50, LIVE)], 1, BULK, 150.00001),  # the full limit still holds for bulk
         (100.0, [(130.0, 1, LIVE)], 1, BULK, 130.0),  # bulk never goes in front of anything
     ],
@@ -89,41 +90,46 @@ def rng_limit(seed: int) -> int:
     return [100, 980, 37, 10][seed % 4]
 
 
-def _saturated_sync(*, readers: int, priority_aware: bool, minutes: float = 10.0):
+def _saturated_sync(*, readers: int, live_per_minute: float, priority_aware: bool = True, minutes: float = 10.0):
     """Bulk readers that ask for their next page of 96 the moment the previous one starts (as read-ahead does),
-    with live one-record requests arriving about 12 times a minute. Returns (live waits, bulk records, grants)."""
+    with live one-record requests arriving at random. Returns (live waits, bulk records a minute, grants)."""
     rng, limit, window, page = random.Random(readers), 980, 60.0, 96
     state = {"tat": {LIVE: 0.0, BULK: 0.0}, "grants": [], "every": []}
-    events = [(0.0, i, BULK) for i in range(readers)] + [(rng.uniform(0, 5), readers, LIVE)]
+    events = [(0.0, i, BULK) for i in range(readers)] + [(rng.uniform(0, 5), readers, LIVE)] * bool(live_per_minute)
     heapq.heapify(events)
     waits, bulk_records, end = [], 0, minutes * 60
     while events and events[0][0] < end:
         now, who, priority = heapq.heappop(events)
+        cost = page if priority == BULK else 1
         if priority_aware:
-            start = _admit(state, now=now, cost=page if priority == BULK else 1, priority=priority, limit=limit,
-                           window=window)
+            start = _admit(state, now=now, cost=cost, priority=priority, limit=limit, window=window)
         else:  # One class, as before this change: everybody queues behind every reservation.
-            grants = sorted(g[:2] for g in state["grants"] if g[0] > now - window)
-            start = gcra_reserve(now=now, tat=state["tat"][LIVE], grants=grants, cost=page if priority == BULK else 1,
-                                 limit=limit, window=window)
-            state["tat"][LIVE] = next_tat(start, page if priority == BULK else 1, limit, window)
-            state["grants"] = grants + [(start, page if priority == BULK else 1)]
-            state["every"].append((start, page if priority == BULK else 1))
+            grants = sorted(g for g in state["every"] if g[0] > now - window)
+            start = gcra_reserve(now=now, tat=state["tat"][LIVE], grants=grants, cost=cost, limit=limit, window=window)
+            state["tat"][LIVE] = next_tat(start, cost, limit, window)
+            state["every"].append((start, cost))
         if priority == BULK:
             bulk_records += page
             heapq.heappush(events, (start, who, BULK))
         else:
             waits.append(start - now)
-            heapq.heappush(events, (now + rng.expovariate(12 / 60), who, LIVE))
+            heapq.heappush(events, (now + rng.expovariate(live_per_minute / 60), who, LIVE))
     return waits, bulk_records * 60 / end, state["every"]
 
 
-def test_live_waits_stay_short_while_bulk_saturates():
-    waits, bulk_per_minute, grants = _saturated_sync(readers=3, priority_aware=True)
+def test_bulk_alone_keeps_nearly_all_of_its_share():
+    _, bulk_per_minute, grants = _saturated_sync(readers=3, live_per_minute=0)
     assert max_in_any_window(grants, 60.0) <= 980
-    assert len(waits) > 50 and max(waits) < 0.5
-    assert bulk_per_minute >= 0.95 * class_limit(980, BULK)
-    old_waits, _, _ = _saturated_sync(readers=3, priority_aware=False)
+    assert bulk_per_minute >= 0.98 * class_limit(980, BULK) >= 0.95 * 1000 - 10
+
+
+@pytest.mark.parametrize("live_per_minute", [12, 40, 80])  # Inside the reserve, twice it, four times it.
+def test_live_waits_stay_short_while_bulk_saturates(live_per_minute):
+    waits, bulk_per_minute, grants = _saturated_sync(readers=3, live_per_minute=live_per_minute)
+    assert max_in_any_window(grants, 60.0) <= 980
+    assert len(waits) > 5 * live_per_minute and max(waits) < 0.5
+    assert bulk_per_minute >= class_limit(980, BULK) - live_per_minute - 2 * 96  # Bulk yields about what live took.
+    old_waits, _, _ = _saturated_sync(readers=3, live_per_minute=live_per_minute, priority_aware=False)
     assert sorted(old_waits)[len(old_waits) // 2] > 5.0  # Without classes the same live requests wait behind pages.
 
 
