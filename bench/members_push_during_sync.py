@@ -18,6 +18,8 @@ import random
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from activity_common import start_sandbox
@@ -29,14 +31,21 @@ PUSHER = "pusher"  # The thread that makes the pushes.
 
 
 def run(*, seconds: float, users: int, pushes: int, single_class: bool) -> dict:
+    with sandbox_at_budget(users=users) as host:
+        return _measure(host, seconds=seconds, pushes=pushes, single_class=single_class)
+
+
+@contextmanager
+def sandbox_at_budget(*, users: int) -> Iterator[str]:
+    """A sandbox with `users` seeded that answers 429 beyond BUDGET, and Django set up against it; yields its host.
+    (bench/members_ratelimit.py sets up the same inline; a candidate for members_common.)"""
     with tempfile.TemporaryDirectory() as tmp_name:
-        tmp = Path(tmp_name)
-        proc, host = start_sandbox(tmp)
+        proc, host = start_sandbox(Path(tmp_name))
         try:
-            control(host, "POST", "seed", json={"users": users})
-            control(host, "POST", "limits", json={"per_minute": BUDGET, "max_concurrent": 4})
-            django_setup(tmp=tmp, insecure_host=host, records_per_minute=BUDGET)
-            return _measure(host, seconds=seconds, pushes=pushes, single_class=single_class)
+            for path, body in (("seed", {"users": users}), ("limits", {"per_minute": BUDGET, "max_concurrent": 4})):
+                control(host, "POST", path, json=body)
+            django_setup(tmp=Path(tmp_name), insecure_host=host, records_per_minute=BUDGET)
+            yield host
         finally:
             proc.terminate()
             proc.wait(timeout=10)
