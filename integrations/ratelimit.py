@@ -32,7 +32,7 @@ DEFAULT_MAX_CONCURRENT = 4
 BOUNDARY_SECONDS = 1e-5  # Start strictly after a grant leaves the window, despite float rounding.
 LIVE, BULK = "live", "bulk"  # Priority classes: requests somebody is waiting for, and poll reads.
 # Share of every window that bulk reads leave free for live requests, on top of the live traffic already in it.
-# 2 % of a 980-record plan is 20 records: a member push is 2 requests of one record, so ten pushes arriving within
+# 2 % of a 980-record plan is 20 records: a member push is 1 or 2 requests of one record, so ten pushes arriving in
 # the few seconds bulk reserves ahead all start at once, and more live traffic than that only makes bulk yield
 # further. Without live traffic bulk keeps 960 records a minute (96 % of a 1000 budget, and pages of 96 fill it
 # exactly); every extra percent of reserve would cost each initial sync a percent of its speed.
@@ -75,7 +75,8 @@ def next_tat(start: float, cost: int, limit: int, window: float = WINDOW_SECONDS
 
 
 def live_reserve(limit: int) -> int:
-    """Records of every window that bulk reads leave free for live requests (LIVE_RESERVE_SHARE, at least one)."""
+    """Records of every window that bulk reads leave free for live requests: LIVE_RESERVE_SHARE, at least one
+    unless the whole limit is one record."""
     return min(limit - 1, max(1, math.ceil(limit * LIVE_RESERVE_SHARE))) if limit > 1 else 0
 
 

@@ -260,8 +260,8 @@ def _advance(rows: list[dict], position, seen: set[int]):
 
 
 def page_size(per_minute: int) -> int:
-    """The page size (≤ PAGE) that fills a minute's budget best: the limiter admits whole pages, so with 980
-    records a minute pages of 100 use 900 and pages of 98 use all 980."""
+    """The page size (≤ PAGE) that fills a minute's budget best: the limiter admits whole pages, so with 960
+    records a minute (the bulk share of a 980 plan) pages of 100 use 900 and pages of 96 use all 960."""
     if not per_minute:
         return PAGE
     return max(range(PAGE, PAGE // 2 - 1, -1), key=lambda size: (per_minute // size) * size)
