@@ -11,29 +11,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from actionkit import errors
-from actionkit.http import DEFAULT_USER_AGENT, MAX_PAGE_SIZE, BaseClient
+from actionkit.fields import ACTION_CORE_FIELDS
+from actionkit.http import MAX_PAGE_SIZE, BaseClient
 
 API = "/rest/v1/"
 ACTBLUE_WEBHOOK_PATH = "/webhooks/actblue/payments/"
-ACTION_CORE_FIELDS = frozenset(
-    {
-        "first_name",
-        "last_name",
-        "prefix",
-        "middle_name",
-        "suffix",
-        "address1",
-        "address2",
-        "city",
-        "state",
-        "zip",
-        "postal",
-        "region",
-        "country",
-        "phone",
-        "lang",
-    }
-)
 
 
 def ak_timestamp(value: datetime) -> str:
@@ -45,21 +27,6 @@ def ak_timestamp(value: datetime) -> str:
 
 class ActionKitClient(BaseClient):
     """One tenant's ActionKit instance. Raises ``actionkit.errors.ActionKitError`` subclasses."""
-
-    def __init__(
-        self,
-        host: str,
-        username: str,
-        password: str,
-        *,
-        timeout=(5, 30),
-        throttle=None,
-        user_agent: str = DEFAULT_USER_AGENT,
-        insecure_hosts=None,
-    ):
-        super().__init__(
-            host, username, password, timeout=timeout, throttle=throttle, user_agent=user_agent, insecure=insecure_hosts
-        )
 
     def verify_credentials(self) -> None:
         """GET the API root; raises ActionKitUnauthorized on bad credentials."""

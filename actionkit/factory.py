@@ -2,7 +2,9 @@
 
 A connection keeps `host` on the row, the staff username in `config["username"]` and the password in
 `secrets["password"]`. Every client built here shares the connection's records-per-minute budget and the
-per-host concurrency cap with every other worker process.
+per-host concurrency cap with every other worker process. Two priority classes share that budget
+(integrations.ratelimit): `client_for` is live (outbox senders, pushes, anything a person waits for) and
+`bulk_client_for` is bulk (poll and list reads), which leaves a reserve of every minute to live requests.
 """
 
 import hashlib
@@ -11,7 +13,7 @@ import threading
 from django.conf import settings
 
 from actionkit.client import ActionKitClient
-from integrations.ratelimit import throttle_for
+from integrations.ratelimit import BULK, LIVE, throttle_for
 
 _local = threading.local()  # requests.Session is not shared across threads; one cache per thread.
 
@@ -21,24 +23,30 @@ def client_for_credentials(*, host: str, username: str, password: str) -> Action
     return ActionKitClient(host, username, password, timeout=settings.ACTIONKIT_TIMEOUT)
 
 
-def client_for(connection) -> ActionKitClient:
+def client_for(connection, *, priority: str = LIVE) -> ActionKitClient:
     """A client for a saved connection, reused within this thread while its settings are unchanged.
 
     Reuse keeps the HTTP connection alive between deliveries; a new password, host or budget makes a new client.
+    One client is cached per (connection, priority).
     """
     username, password = connection.config.get("username", ""), connection.secrets.get("password", "")
     fingerprint = hashlib.sha256("\0".join([
         connection.host, username, password, str(connection.budget_per_minute),
         str(settings.ACTIONKIT_TIMEOUT), ",".join(settings.ACTIONKIT_INSECURE_HOSTS)]).encode()).hexdigest()
     cache = _local.__dict__.setdefault("clients", {})
-    cached = cache.get(connection.pk)
+    cached = cache.get((connection.pk, priority))
     if cached and cached[0] == fingerprint:
         return cached[1]
     if cached:
         cached[1].close()
-    client = _build(connection, username, password)
-    cache[connection.pk] = (fingerprint, client)
+    client = _build(connection, username, password, priority)
+    cache[(connection.pk, priority)] = (fingerprint, client)
     return client
+
+
+def bulk_client_for(connection) -> ActionKitClient:
+    """The client for poll and list reads: it yields the budget to live requests (integrations.ratelimit)."""
+    return client_for(connection, priority=BULK)
 
 
 # Share of a connection's records-per-minute budget we plan against. Our limiter counts a record when its request
@@ -51,9 +59,10 @@ def planned_per_minute(budget: int) -> int:
     return max(1, int(budget * BUDGET_HEADROOM)) if budget else 0  # 0 means unlimited.
 
 
-def _build(connection, username: str, password: str) -> ActionKitClient:
+def _build(connection, username: str, password: str, priority: str) -> ActionKitClient:
     throttle = throttle_for(key=f"connection:{connection.pk}", per_minute=planned_per_minute(connection.budget_per_minute),
-                            host=connection.host, max_concurrent=settings.ACTIONKIT_MAX_CONCURRENT_PER_HOST)
+                            host=connection.host, max_concurrent=settings.ACTIONKIT_MAX_CONCURRENT_PER_HOST,
+                            priority=priority)
     return ActionKitClient(host=connection.host, username=username, password=password,
                            timeout=settings.ACTIONKIT_TIMEOUT, throttle=throttle)
 

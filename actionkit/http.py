@@ -50,9 +50,9 @@ class BaseClient:
         timeout=(5, 30),
         throttle=None,
         user_agent: str = DEFAULT_USER_AGENT,
-        insecure: Iterable[str] | None = None,
+        insecure_hosts: Iterable[str] | None = None,
     ):
-        allow = configured_insecure_hosts() if insecure is None else frozenset(insecure)
+        allow = configured_insecure_hosts() if insecure_hosts is None else frozenset(insecure_hosts)
         self.host = normalize_hostname(host, insecure=allow)
         self.base_url = base_url(self.host, insecure=allow)
         self.timeout = timeout
@@ -83,9 +83,8 @@ class BaseClient:
         """Send one request; return 2xx responses, raise an ActionKitError subclass for everything else."""
         url = self._url(path, params)
         route = urlsplit(url).path  # Logged without the query string, which can hold an email address.
-        self._throttle_acquire(cost)
         try:
-            with self._throttle_slot():
+            with self._throttled(cost):
                 response = self.session.request(
                     method, url, json=json_body, timeout=self.timeout, allow_redirects=False, stream=True
                 )
@@ -160,31 +159,21 @@ class BaseClient:
             self.throttle.pause(retry_after if retry_after is not None else backoff)
         return errors.ActionKitRateLimited("ActionKit asked us to slow down (HTTP 429).", retry_after=retry_after, **kw)
 
-    def _throttle_acquire(self, cost: int) -> None:
-        if self.throttle is None:
-            return
-        try:
-            self.throttle.acquire(cost)
-        except Exception as exc:  # ThrottleBusy, duck-typed so the client does not import the Django app.
-            if not hasattr(exc, "retry_after"):
-                raise
-            raise errors.ActionKitThrottled(retry_after=exc.retry_after) from exc
-
     @contextmanager
-    def _throttle_slot(self):
-        """Hold one of the host's concurrency slots for the duration of the HTTP call."""
+    def _throttled(self, cost: int):
+        """The connection's budget for ``cost`` records and one of the host's slots, held for the HTTP call."""
         if self.throttle is None:
             yield
             return
         with ExitStack() as stack:
             try:
-                stack.enter_context(self.throttle.slot())
-            except Exception as exc:
+                stack.enter_context(self.throttle.admit(cost))
+            except Exception as exc:  # ThrottleBusy, duck-typed so the client does not import the Django app.
                 if not hasattr(exc, "retry_after"):
                     raise
-                raise errors.ActionKitThrottled(
-                    "Too many requests to this ActionKit instance are in flight.", retry_after=exc.retry_after
-                ) from exc
+                message = "Too many requests to this ActionKit instance are in flight." if getattr(
+                    exc, "slots", False) else None
+                raise errors.ActionKitThrottled(message, retry_after=exc.retry_after) from exc
             yield
 
     def _log_failure(self, method: str, route: str, status: int | None, reason: str) -> None:

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from actionkit import compat, errors
-from actionkit.factory import client_for
+from actionkit.factory import bulk_client_for
 from actionkit.tasks import compat_check as compat_check_task
 from config.celery import Queues
 from integrations.models import Connection
@@ -43,7 +43,7 @@ def compat_check(*, connection_id: int) -> dict | None:
     connection = Connection.objects.filter(pk=connection_id).exclude(status=Connection.Status.DISCONNECTED).first()
     if connection is None:
         return None
-    client = client_for(connection)
+    client = bulk_client_for(connection)
     result = compat_run(client=client, kind=connection.kind, config=connection.config)
     compat_store(connection=connection, result=result)
     logger.info("actionkit.compat.checked", extra={"connection_id": connection.pk,

@@ -3,6 +3,10 @@
 Budget: GCRA pacing (requests are spread evenly instead of bursting) plus a log of grants that guarantees no
 sliding window of ``window`` seconds ever holds more than ``per_minute`` records, even with mixed costs. A caller
 reserves its start time in one atomic step and then sleeps until it, so waiters are served in order without polling.
+Two priority classes share the budget (``priority_reserve``): bulk reads (polls) queue behind every grant already
+made and leave a small reserve of every window free; live requests (outbox sends, pushes) are paced on their own
+and start at once whenever every window containing that start still has room, in front of bulk reads that are
+already sleeping until their own future starts.
 Concurrency: leases that expire, so a killed process cannot hold a slot for ever.
 State lives in Redis when ``settings.REDIS_URL`` is set (Lua scripts, Redis clock for every machine), otherwise in
 a SQLite file under ``settings.VAR_DIR`` with ``BEGIN IMMEDIATE`` (all processes on one machine).
@@ -10,6 +14,7 @@ a SQLite file under ``settings.VAR_DIR`` with ``BEGIN IMMEDIATE`` (all processes
 
 from __future__ import annotations
 
+import math
 import os
 import random
 import sqlite3
@@ -17,6 +22,7 @@ import threading
 import time
 import uuid
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 WINDOW_SECONDS = 60.0  # The budget is "per minute".
@@ -24,13 +30,21 @@ LEASE_SECONDS = 90.0  # Slot lease; longer than the client's 30 s read timeout s
 SLOT_POLL_SECONDS = 0.05  # Mean wait between attempts to take a concurrency slot.
 DEFAULT_MAX_CONCURRENT = 4
 BOUNDARY_SECONDS = 1e-5  # Start strictly after a grant leaves the window, despite float rounding.
+LIVE, BULK = "live", "bulk"  # Priority classes: requests somebody is waiting for, and poll reads.
+# Share of every window that bulk reads leave free for live requests, on top of the live traffic already in it.
+# 2 % of a 980-record plan is 20 records: a member push is 1 or 2 requests of one record, so ten pushes arriving in
+# the few seconds bulk reserves ahead all start at once, and more live traffic than that only makes bulk yield
+# further. Without live traffic bulk keeps 960 records a minute (96 % of a 1000 budget, and pages of 96 fill it
+# exactly); every extra percent of reserve would cost each initial sync a percent of its speed.
+LIVE_RESERVE_SHARE = 0.02
+SLOT_WITH_BUDGET_SECONDS = 0.5  # A request starting this soon takes its host slot in the budget's round trip.
 
 
 class ThrottleBusy(Exception):
     """The budget or the slots will not free up within ``max_wait``; ``retry_after`` is the estimated wait (s)."""
 
-    def __init__(self, retry_after: float):
-        self.retry_after = float(retry_after)
+    def __init__(self, retry_after: float, *, slots: bool = False):
+        self.retry_after, self.slots = float(retry_after), slots  # slots: the host cap, not the budget, is full.
         super().__init__(f"Rate limit busy; retry in {self.retry_after:.1f}s")
 
 
@@ -60,8 +74,89 @@ def next_tat(start: float, cost: int, limit: int, window: float = WINDOW_SECONDS
     return start + cost * window / limit
 
 
+def live_reserve(limit: int) -> int:
+    """Records of every window that bulk reads leave free for live requests: LIVE_RESERVE_SHARE, at least one
+    unless the whole limit is one record."""
+    return min(limit - 1, max(1, math.ceil(limit * LIVE_RESERVE_SHARE))) if limit > 1 else 0
+
+
+def class_limit(limit: int, priority: str) -> int:
+    """Records one class may fill in a window, and the rate its own GCRA paces it at."""
+    return limit - live_reserve(limit) if priority == BULK else limit
+
+
+Grant = tuple[float, int, str]  # (start, cost, priority)
+
+
+def window_peak(grants: list[Grant], start: float, window: float = WINDOW_SECONDS) -> int:
+    """Largest total of ``grants`` (ascending) in any window (end-window, end] that contains ``start``.
+
+    Grants after ``start`` count: bulk reads reserve seconds ahead, so a window holding a live start can end at a
+    bulk grant that is still in the future. Only windows ending at ``start`` or at a grant can be the fullest.
+    """
+    ends = [start] + [g[0] for g in grants if start < g[0] < start + window]
+    peak = total = left = right = 0
+    for end in ends:
+        while right < len(grants) and grants[right][0] <= end:
+            total += grants[right][1]
+            right += 1
+        while left < right and grants[left][0] <= end - window:
+            total -= grants[left][1]
+            left += 1
+        peak = max(peak, total)
+    return peak
+
+
+def priority_reserve(
+    *, now: float, tat: float, grants: list[Grant], cost: int, limit: int, priority: str = LIVE,
+    window: float = WINDOW_SECONDS,
+) -> float:
+    """Earliest start for a request of ``priority``. Pure: no clock, no storage.
+
+    ``tat`` is the class's own theoretical arrival time and ``grants`` every grant of both classes, ascending by
+    start. The caller stores ``next_tat(start, cost, class_limit(limit, priority))`` as the class's tat and adds
+    (start, cost, priority) to the grants. Invariant: no window of ``window`` seconds holds more than ``limit``
+    records. Bulk goes after every grant made so far, so only the window ending at its start can overflow, and
+    fills that window, live grants included, to at most ``class_limit(limit, BULK)``: however much live traffic
+    there is, each bulk read leaves the live reserve free on top of it, so bulk yields as live grows.
+    Live starts at its own pace if every window containing that start has room under the full limit (including
+    windows that end at bulk grants still in the future); otherwise it joins the same queue as bulk.
+    """
+    last = grants[-1][0] if grants else 0.0
+    pairs = [(at, c) for at, c, _ in grants]
+    if priority == BULK:
+        return gcra_reserve(now=now, tat=max(tat, last), grants=pairs, cost=cost, limit=class_limit(limit, BULK),
+                            window=window)
+    start = max(now, tat)
+    if window_peak(grants, start, window) + min(cost, limit) <= limit:
+        return start
+    return gcra_reserve(now=now, tat=max(start, last), grants=pairs, cost=cost, limit=limit, window=window)
+
+
+@dataclass(frozen=True)
+class SlotAsk:
+    """A host slot to take in the budget's own round trip when the request may start within ``within`` seconds."""
+
+    host: str
+    lease: str
+    limit: int
+    seconds: float
+    within: float = SLOT_WITH_BUDGET_SECONDS
+
+
+@dataclass(frozen=True)
+class Admission:
+    admitted: bool
+    wait: float  # Seconds from the backend's now to ``start``.
+    start: float  # Scheduled start on the backend's clock.
+    leased: bool = False  # The SlotAsk's lease was taken (release it after the request).
+
+
 class Throttle:
-    """Shared budget for ``key`` (a connection) and a concurrency cap for ``host`` (an ActionKit instance)."""
+    """Shared budget for ``key`` (a connection) and a concurrency cap for ``host`` (an ActionKit instance).
+
+    ``priority`` is LIVE or BULK: every request through this throttle is of that class (see priority_reserve).
+    """
 
     def __init__(
         self,
@@ -73,24 +168,54 @@ class Throttle:
         window: float = WINDOW_SECONDS,
         backend=None,
         lease_seconds: float = LEASE_SECONDS,
+        priority: str = LIVE,
     ):
-        self.key, self.per_minute, self.host = key, int(per_minute or 0), host
+        if priority not in (LIVE, BULK):
+            raise ValueError(f"Unknown priority {priority!r}")
+        self.key, self.per_minute, self.host, self.priority = key, int(per_minute or 0), host, priority
         self.max_concurrent, self.window, self.lease_seconds = int(max_concurrent or 0), window, lease_seconds
         self.backend = backend or default_backend()
         self.last_admitted_at: float | None = None  # Scheduled start of the last admitted request (backend clock).
 
+    @property
+    def class_per_minute(self) -> int:
+        """Records a window this throttle's class may fill (0 when unlimited); polls size their pages to it."""
+        return class_limit(self.per_minute, self.priority) if self.per_minute else 0
+
     def acquire(self, cost: int = 1, *, max_wait: float = 60.0) -> None:
         """Block until ``cost`` records fit the budget; raise ThrottleBusy if that is more than ``max_wait`` away."""
-        if not self.per_minute:
+        self._admit(cost, max_wait, None)
+
+    @contextmanager
+    def admit(self, cost: int = 1, *, max_wait: float = 60.0, slot_wait: float = 30.0):
+        """Budget for ``cost`` records, then a host slot held for the body: what one HTTP request needs.
+
+        A request that may start at once takes its slot in the same backend call as its budget; one that waits
+        for the budget asks for the slot after its sleep, so sleepers never hold slots. Raises ThrottleBusy.
+        """
+        ask = SlotAsk(self.host, uuid.uuid4().hex, self.max_concurrent, self.lease_seconds) if (
+            self.max_concurrent and self.per_minute) else None
+        if self._admit(cost, max_wait, ask):
+            try:
+                yield
+            finally:
+                self.backend.release(self.host, ask.lease)
             return
-        admitted, wait, start = self.backend.reserve(
-            self.key, max(1, int(cost)), self.per_minute, self.window, max_wait
-        )
-        if not admitted:
-            raise ThrottleBusy(wait)
-        self.last_admitted_at = start
-        if wait > 0:
-            time.sleep(wait)
+        with self.slot(max_wait=slot_wait):
+            yield
+
+    def _admit(self, cost: int, max_wait: float, ask: SlotAsk | None) -> bool:
+        """Reserve and sleep until the start; True when ``ask``'s slot was taken with the budget."""
+        if not self.per_minute:
+            return False
+        admission = self.backend.admit(self.key, max(1, int(cost)), self.per_minute, self.window, max_wait,
+                                       priority=self.priority, slot=ask)
+        if not admission.admitted:
+            raise ThrottleBusy(admission.wait)
+        self.last_admitted_at = admission.start
+        if admission.wait > 0:
+            time.sleep(admission.wait)
+        return admission.leased
 
     @contextmanager
     def slot(self, *, max_wait: float = 30.0):
@@ -101,7 +226,7 @@ class Throttle:
         lease, deadline = uuid.uuid4().hex, time.monotonic() + max_wait
         while not self.backend.lease(self.host, lease, self.max_concurrent, self.lease_seconds):
             if time.monotonic() >= deadline:
-                raise ThrottleBusy(SLOT_POLL_SECONDS * 20)
+                raise ThrottleBusy(SLOT_POLL_SECONDS * 20, slots=True)
             time.sleep(random.uniform(0.5, 1.5) * SLOT_POLL_SECONDS)
         try:
             yield
@@ -109,7 +234,7 @@ class Throttle:
             self.backend.release(self.host, lease)
 
     def pause(self, seconds: float) -> None:
-        """After a 429: nobody sharing this key starts a request for ``seconds``."""
+        """After a 429: nobody sharing this key starts a request for ``seconds``, whatever its class."""
         if self.per_minute and seconds > 0:
             self.backend.pause(self.key, float(seconds))
 
@@ -120,12 +245,15 @@ class Throttle:
         return self.backend.used(self.key, self.window) / self.per_minute
 
 
-def throttle_for(*, key: str, per_minute: int, host: str, max_concurrent: int | None = None) -> Throttle:
+def throttle_for(
+    *, key: str, per_minute: int, host: str, max_concurrent: int | None = None, priority: str = LIVE
+) -> Throttle:
     return Throttle(
         key=key,
         per_minute=per_minute,
         host=host,
         max_concurrent=DEFAULT_MAX_CONCURRENT if max_concurrent is None else max_concurrent,
+        priority=priority,
     )
 
 
@@ -146,13 +274,33 @@ def default_backend():
     return _backends[cache_key]
 
 
-class LocalBackend:
+class BudgetBackend:
+    """What both backends share: ``reserve`` is ``admit`` without a slot, in the tuple form callers read."""
+
+    def reserve(self, key: str, cost: int, limit: int, window: float, max_wait: float,
+                priority: str = LIVE) -> tuple[bool, float, float]:
+        """(admitted, wait, start); a negative ``max_wait`` only asks how long the wait would be."""
+        admission = self.admit(key, cost, limit, window, max_wait, priority=priority)
+        return admission.admitted, admission.wait, admission.start
+
+    def admit(self, key: str, cost: int, limit: int, window: float, max_wait: float, *, priority: str = LIVE,
+              slot: SlotAsk | None = None) -> Admission:
+        raise NotImplementedError
+
+    def grant_log(self, key: str, window: float) -> list[Grant]:
+        """The grants still in the window or ahead of now, ascending: what tests and benchmarks inspect."""
+        raise NotImplementedError
+
+
+class LocalBackend(BudgetBackend):
     """All processes on one machine, through one SQLite file; each decision is one BEGIN IMMEDIATE transaction."""
 
     SCHEMA = """
-    CREATE TABLE IF NOT EXISTS gcra (key TEXT PRIMARY KEY, tat REAL NOT NULL);
-    CREATE TABLE IF NOT EXISTS grants (key TEXT NOT NULL, at REAL NOT NULL, cost INTEGER NOT NULL);
-    CREATE INDEX IF NOT EXISTS grants_key_at ON grants (key, at);
+    CREATE TABLE IF NOT EXISTS pacing (
+        key TEXT NOT NULL, priority TEXT NOT NULL, tat REAL NOT NULL, PRIMARY KEY (key, priority));
+    CREATE TABLE IF NOT EXISTS grant_log (
+        key TEXT NOT NULL, at REAL NOT NULL, cost INTEGER NOT NULL, priority TEXT NOT NULL);
+    CREATE INDEX IF NOT EXISTS grant_log_key_at ON grant_log (key, at);
     CREATE TABLE IF NOT EXISTS leases (lease TEXT PRIMARY KEY, host TEXT NOT NULL, expires REAL NOT NULL);
     CREATE INDEX IF NOT EXISTS leases_host ON leases (host, expires);
     """
@@ -175,104 +323,163 @@ class LocalBackend:
         with conn:  # COMMIT on the way out, ROLLBACK on any exception.
             yield conn
 
-    def reserve(self, key: str, cost: int, limit: int, window: float, max_wait: float) -> tuple[bool, float, float]:
+    def admit(self, key: str, cost: int, limit: int, window: float, max_wait: float, *, priority: str = LIVE,
+              slot: SlotAsk | None = None) -> Admission:
         with self._tx() as conn:
             now = time.time()
-            conn.execute("DELETE FROM grants WHERE key = ? AND at <= ?", (key, now - window))
-            row = conn.execute("SELECT tat FROM gcra WHERE key = ?", (key,)).fetchone()
-            grants = conn.execute("SELECT at, cost FROM grants WHERE key = ? ORDER BY at", (key,)).fetchall()
-            start = gcra_reserve(
-                now=now, tat=row[0] if row else 0.0, grants=grants, cost=cost, limit=limit, window=window
-            )
+            conn.execute("DELETE FROM grant_log WHERE key = ? AND at <= ?", (key, now - window))
+            row = conn.execute("SELECT tat FROM pacing WHERE key = ? AND priority = ?", (key, priority)).fetchone()
+            grants = conn.execute("SELECT at, cost, priority FROM grant_log WHERE key = ? ORDER BY at",
+                                  (key,)).fetchall()
+            start = priority_reserve(now=now, tat=row[0] if row else 0.0, grants=grants, cost=cost, limit=limit,
+                                     priority=priority, window=window)
             if start - now > max_wait:
-                return False, start - now, start
+                return Admission(False, start - now, start)
             conn.execute(
-                "INSERT INTO gcra (key, tat) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET tat = excluded.tat",
-                (key, next_tat(start, cost, limit, window)),
+                "INSERT INTO pacing (key, priority, tat) VALUES (?, ?, ?) "
+                "ON CONFLICT (key, priority) DO UPDATE SET tat = excluded.tat",
+                (key, priority, next_tat(start, cost, class_limit(limit, priority), window)),
             )
-            conn.execute("INSERT INTO grants (key, at, cost) VALUES (?, ?, ?)", (key, start, cost))
-            return True, start - now, start
+            conn.execute("INSERT INTO grant_log (key, at, cost, priority) VALUES (?, ?, ?, ?)",
+                         (key, start, cost, priority))
+            leased = slot is not None and start - now <= slot.within and self._lease(conn, slot, now, begins=start)
+            return Admission(True, start - now, start, leased)
 
     def pause(self, key: str, seconds: float) -> None:
         with self._tx() as conn:
             until = time.time() + seconds
-            conn.execute(
-                "INSERT INTO gcra (key, tat) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
-                "tat = MAX(tat, excluded.tat)",
-                (key, until),
-            )
+            for priority in (LIVE, BULK):
+                conn.execute(
+                    "INSERT INTO pacing (key, priority, tat) VALUES (?, ?, ?) "
+                    "ON CONFLICT (key, priority) DO UPDATE SET tat = MAX(tat, excluded.tat)",
+                    (key, priority, until),
+                )
+
+    def grant_log(self, key: str, window: float) -> list[Grant]:
+        with self._tx() as conn:
+            return conn.execute("SELECT at, cost, priority FROM grant_log WHERE key = ? AND at > ? ORDER BY at",
+                                (key, time.time() - window)).fetchall()
 
     def used(self, key: str, window: float) -> int:
         with self._tx() as conn:
             now = time.time()
             row = conn.execute(
-                "SELECT COALESCE(SUM(cost), 0) FROM grants WHERE key = ? AND at > ? AND at <= ?",
+                "SELECT COALESCE(SUM(cost), 0) FROM grant_log WHERE key = ? AND at > ? AND at <= ?",
                 (key, now - window, now),
             ).fetchone()
             return int(row[0])
 
     def lease(self, host: str, lease: str, limit: int, seconds: float) -> bool:
         with self._tx() as conn:
-            now = time.time()
-            conn.execute("DELETE FROM leases WHERE host = ? AND expires <= ?", (host, now))
-            if conn.execute("SELECT COUNT(*) FROM leases WHERE host = ?", (host,)).fetchone()[0] >= limit:
-                return False
-            conn.execute("INSERT INTO leases (lease, host, expires) VALUES (?, ?, ?)", (lease, host, now + seconds))
-            return True
+            return self._lease(conn, SlotAsk(host, lease, limit, seconds), time.time())
+
+    @staticmethod
+    def _lease(conn, ask: SlotAsk, now: float, *, begins: float = 0.0) -> bool:
+        conn.execute("DELETE FROM leases WHERE host = ? AND expires <= ?", (ask.host, now))
+        if conn.execute("SELECT COUNT(*) FROM leases WHERE host = ?", (ask.host,)).fetchone()[0] >= ask.limit:
+            return False
+        conn.execute("INSERT INTO leases (lease, host, expires) VALUES (?, ?, ?)",
+                     (ask.lease, ask.host, max(now, begins) + ask.seconds))
+        return True
 
     def release(self, host: str, lease: str) -> None:
         with self._tx() as conn:
             conn.execute("DELETE FROM leases WHERE lease = ?", (lease,))
 
 
-# KEYS: tat, grants zset, sum of the grants' costs. ARGV: cost, limit, window, max_wait, member. Members are
-# "<uuid>:<cost>". The running sum makes the common case (the budget is nowhere near used up) O(expired grants)
-# instead of a scan of every grant in the window; it is rebuilt from the zset whenever it is missing.
-RESERVE_LUA = """
+# The Lua twin of priority_reserve, with the host-slot lease of LEASE_LUA folded in (one round trip per request).
+# KEYS: live tat, bulk tat, grants zset, sum of the grants' costs, host slots zset. ARGV: cost, limit, window,
+# max_wait, member, priority, bulk limit, slot limit (0: no slot), lease seconds, lease id, slot within (s).
+# Members are "<uuid>:<priority>:<cost>". The running sum makes the common case (the budget is nowhere near used up)
+# O(expired grants) instead of a scan of every grant in the window; it is rebuilt from the zset whenever it is
+# missing. The slots key sits outside the connection's hash tag: this needs one Redis, not a cluster.
+ADMIT_LUA = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local cost, limit, window = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local bulk, bulk_limit = ARGV[6] == 'bulk', tonumber(ARGV[7])
 local function cost_of(member) return tonumber(string.match(member, ':(%d+)$')) end
-local sum = tonumber(redis.call('GET', KEYS[3]) or '-1')
-if sum < 0 or redis.call('ZCARD', KEYS[2]) == 0 then
-  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - window)
+local function fmt(x) return string.format('%.6f', x) end
+local sum = tonumber(redis.call('GET', KEYS[4]) or '-1')
+if sum < 0 or redis.call('ZCARD', KEYS[3]) == 0 then
+  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - window)
   sum = 0
-  for _, m in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do sum = sum + cost_of(m) end
+  for _, m in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do sum = sum + cost_of(m) end
 else
-  for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now - window)) do sum = sum - cost_of(m) end
-  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - window)
+  for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now - window)) do sum = sum - cost_of(m) end
+  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - window)
 end
-local start = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'))
-local needed = math.min(cost, limit)
-if sum + needed > limit then
-  local live = redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. string.format('%.6f', start - window), '+inf', 'WITHSCORES')
+local tail = redis.call('ZRANGE', KEYS[3], -1, -1, 'WITHSCORES')
+local last = #tail > 0 and tonumber(tail[2]) or 0
+
+-- gcra_reserve: the earliest start from `from` (after every grant) where (start-window, start] has room under `lim`.
+local function trailing(from, lim)
+  local start, needed = from, math.min(cost, lim)
+  if sum + needed <= lim then return start end
+  local live = redis.call('ZRANGEBYSCORE', KEYS[3], '(' .. fmt(start - window), '+inf', 'WITHSCORES')
   local total = 0
   for i = 1, #live, 2 do total = total + cost_of(live[i]) end
   local i = 1
-  while total + needed > limit and i <= #live do
+  while total + needed > lim and i <= #live do
     total = total - cost_of(live[i])
     start = math.max(start, tonumber(live[i + 1]) + window + 0.00001)
     i = i + 2
   end
+  return start
+end
+
+-- window_peak: the fullest window (end-window, end] containing s, ending at s or at a grant before s+window.
+local function peak(s)
+  local rows = redis.call('ZRANGEBYSCORE', KEYS[3], '(' .. fmt(s - window), '(' .. fmt(s + window), 'WITHSCORES')
+  local ats, costs, n = {}, {}, #rows / 2
+  for i = 1, n do ats[i], costs[i] = tonumber(rows[2 * i]), cost_of(rows[2 * i - 1]) end
+  local best, total, left, right = 0, 0, 1, 1
+  local function visit(e)
+    while right <= n and ats[right] <= e do total, right = total + costs[right], right + 1 end
+    while left < right and ats[left] <= e - window do total, left = total - costs[left], left + 1 end
+    if total > best then best = total end
+  end
+  visit(s)
+  for i = 1, n do if ats[i] > s then visit(ats[i]) end end
+  return best
+end
+
+local tat_key = bulk and KEYS[2] or KEYS[1]
+local own_tat = tonumber(redis.call('GET', tat_key) or '0')
+local start, pace
+if bulk then
+  start, pace = trailing(math.max(now, own_tat, last), bulk_limit), bulk_limit
+else
+  start, pace = math.max(now, own_tat), limit
+  local needed = math.min(cost, limit)
+  if sum + needed > limit and peak(start) + needed > limit then start = trailing(math.max(start, last), limit) end
 end
 local wait = start - now
-local ttl = math.ceil((start - now + window) * 1000) + 1000
+local ttl = math.ceil((math.max(start, last) - now + window) * 1000) + 1000
 if wait > tonumber(ARGV[4]) then
-  redis.call('SET', KEYS[3], sum, 'PX', ttl)
-  return {0, string.format('%.6f', wait), string.format('%.6f', start)}
+  redis.call('SET', KEYS[4], sum, 'PX', ttl)
+  return {0, fmt(wait), fmt(start), 0}
 end
-local tat = start + cost * window / limit
-redis.call('SET', KEYS[1], string.format('%.6f', tat), 'PX', math.ceil((tat - now + window) * 1000))
-redis.call('ZADD', KEYS[2], string.format('%.6f', start), ARGV[5] .. ':' .. cost)
-redis.call('PEXPIRE', KEYS[2], ttl)
-redis.call('SET', KEYS[3], sum + cost, 'PX', ttl)
-return {1, string.format('%.6f', wait), string.format('%.6f', start)}
+local tat = start + cost * window / pace
+redis.call('SET', tat_key, fmt(tat), 'PX', math.ceil((tat - now + window) * 1000))
+redis.call('ZADD', KEYS[3], fmt(start), ARGV[5] .. ':' .. ARGV[6] .. ':' .. cost)
+redis.call('PEXPIRE', KEYS[3], ttl)
+redis.call('SET', KEYS[4], sum + cost, 'PX', ttl)
+local slots, lease_seconds = tonumber(ARGV[8]), tonumber(ARGV[9])
+if slots == 0 or wait > tonumber(ARGV[11]) then return {1, fmt(wait), fmt(start), 0} end
+redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now)
+if redis.call('ZCARD', KEYS[5]) >= slots then return {1, fmt(wait), fmt(start), 0} end
+redis.call('ZADD', KEYS[5], math.max(now, start) + lease_seconds, ARGV[10])
+redis.call('PEXPIRE', KEYS[5], math.ceil((math.max(wait, 0) + lease_seconds) * 1000) + 1000)
+return {1, fmt(wait), fmt(start), 1}
 """
 PAUSE_LUA = """
 local t = redis.call('TIME')
 local until_ = tonumber(t[1]) + tonumber(t[2]) / 1000000 + tonumber(ARGV[1])
-local tat = math.max(until_, tonumber(redis.call('GET', KEYS[1]) or '0'))
-redis.call('SET', KEYS[1], string.format('%.6f', tat), 'PX', math.ceil((tonumber(ARGV[1]) + 120) * 1000))
+for _, key in ipairs(KEYS) do
+  local tat = math.max(until_, tonumber(redis.call('GET', key) or '0'))
+  redis.call('SET', key, string.format('%.6f', tat), 'PX', math.ceil((tonumber(ARGV[1]) + 120) * 1000))
+end
 """
 USED_LUA = """
 local t = redis.call('TIME')
@@ -294,14 +501,14 @@ return 1
 """
 
 
-class RedisBackend:
+class RedisBackend(BudgetBackend):
     """Every process on every machine; each decision is one Lua script run against the Redis clock."""
 
     PREFIX = "akbridge:ratelimit"
 
     def __init__(self, client):
         self.redis = client
-        self._reserve, self._pause = client.register_script(RESERVE_LUA), client.register_script(PAUSE_LUA)
+        self._admit, self._pause = client.register_script(ADMIT_LUA), client.register_script(PAUSE_LUA)
         self._used, self._lease = client.register_script(USED_LUA), client.register_script(LEASE_LUA)
 
     @classmethod
@@ -311,20 +518,37 @@ class RedisBackend:
         return cls(redis.Redis.from_url(url, socket_timeout=5))
 
     def _keys(self, key: str) -> list[str]:
-        return [f"{self.PREFIX}:{{{key}}}:tat", f"{self.PREFIX}:{{{key}}}:grants", f"{self.PREFIX}:{{{key}}}:sum"]
+        """Live tat (the name the single-class limiter used for its tat), bulk tat, grants, grants' cost sum."""
+        names = ("tat", "tat:bulk", "grants", "sum")
+        return [f"{self.PREFIX}:{{{key}}}:{name}" for name in names]
 
-    def reserve(self, key: str, cost: int, limit: int, window: float, max_wait: float) -> tuple[bool, float, float]:
-        ok, wait, start = self._reserve(keys=self._keys(key), args=[cost, limit, window, max_wait, uuid.uuid4().hex])
-        return bool(int(ok)), float(wait), float(start)
+    def _slots(self, host: str) -> str:
+        return f"{self.PREFIX}:slots:{host}"
+
+    def admit(self, key: str, cost: int, limit: int, window: float, max_wait: float, *, priority: str = LIVE,
+              slot: SlotAsk | None = None) -> Admission:
+        ask = slot or SlotAsk("-", "", 0, 0.0)
+        ok, wait, start, leased = self._admit(
+            keys=[*self._keys(key), self._slots(ask.host)],
+            args=[cost, limit, window, max_wait, uuid.uuid4().hex, priority, class_limit(limit, BULK), ask.limit,
+                  ask.seconds, ask.lease, ask.within])
+        return Admission(bool(int(ok)), float(wait), float(start), bool(int(leased)))
 
     def pause(self, key: str, seconds: float) -> None:
-        self._pause(keys=self._keys(key)[:1], args=[seconds])
+        self._pause(keys=self._keys(key)[:2], args=[seconds])
+
+    def grant_log(self, key: str, window: float) -> list[Grant]:
+        seconds, micros = self.redis.time()
+        rows = self.redis.zrangebyscore(self._keys(key)[2], f"({seconds + micros / 1e6 - window:.6f}", "+inf",
+                                        withscores=True)
+        parts = [(member.decode().split(":"), at) for member, at in rows]
+        return [(at, int(p[-1]), p[1] if len(p) == 3 else LIVE) for p, at in parts]  # "<uuid>:<cost>" was live.
 
     def used(self, key: str, window: float) -> int:
-        return int(self._used(keys=self._keys(key)[1:2], args=[window]))
+        return int(self._used(keys=self._keys(key)[2:3], args=[window]))
 
     def lease(self, host: str, lease: str, limit: int, seconds: float) -> bool:
-        return bool(self._lease(keys=[f"{self.PREFIX}:slots:{host}"], args=[limit, seconds, lease]))
+        return bool(self._lease(keys=[self._slots(host)], args=[limit, seconds, lease]))
 
     def release(self, host: str, lease: str) -> None:
-        self.redis.zrem(f"{self.PREFIX}:slots:{host}", lease)
+        self.redis.zrem(self._slots(host), lease)

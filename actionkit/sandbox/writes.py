@@ -5,27 +5,12 @@ from __future__ import annotations
 import re
 import sqlite3
 
+from actionkit.fields import USER_CORE_FIELDS
 from actionkit.sandbox import db
 from actionkit.sandbox.serializers import action_uri, uri
 from actionkit.sandbox.web import Response, empty, json_response
 
-CORE_FIELDS = (
-    "prefix",
-    "first_name",
-    "middle_name",
-    "last_name",
-    "suffix",
-    "address1",
-    "address2",
-    "city",
-    "state",
-    "zip",
-    "plus4",
-    "postal",
-    "region",
-    "country",
-    "lang",
-)
+CORE_FIELDS = USER_CORE_FIELDS  # The columns of the sandbox user table besides email.
 
 
 def _id(value) -> int | None:

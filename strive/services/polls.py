@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from actionkit import compat, errors
-from actionkit.factory import client_for
+from actionkit.factory import bulk_client_for
 from actionkit.services import compat_forbidden_record, compat_result
 from config.celery import Queues
 from integrations.models import Connection, SyncCursor
@@ -108,8 +108,8 @@ def users_poll(*, connection_id: int, time_budget: float | None = None) -> PollR
 
 
 def _poll_client(connection):
-    """The shared client and throttle; actionkit.factory already plans below the budget (BUDGET_HEADROOM)."""
-    return client_for(connection)
+    """The shared budget's bulk client: live pushes go first; actionkit.factory plans below the budget."""
+    return bulk_client_for(connection)
 
 
 def _may_poll(connection: Connection) -> bool:
@@ -221,7 +221,7 @@ class _Run:
         rows sharing the cursor's timestamp), in which case the scan continues to the following page."""
         source = {STREAM_PHONES: self.client.phones_updated_since, STREAM_USERS: self.client.users_updated_since,
                   STREAM_FIELDS: self.client.users_field_changed_since}[name]
-        size = page_size(self.client.throttle.per_minute if self.client.throttle else 0)
+        size = page_size(self.client.throttle.class_per_minute if self.client.throttle else 0)
         raw = source(position, page_size=size)
         while True:
             chunk = list(islice(raw, size))
@@ -260,8 +260,8 @@ def _advance(rows: list[dict], position, seen: set[int]):
 
 
 def page_size(per_minute: int) -> int:
-    """The page size (≤ PAGE) that fills a minute's budget best: the limiter admits whole pages, so with 980
-    records a minute pages of 100 use 900 and pages of 98 use all 980."""
+    """The page size (≤ PAGE) that fills a minute's budget best: the limiter admits whole pages, so with 960
+    records a minute (the bulk share of a 980 plan) pages of 100 use 900 and pages of 96 use all 960."""
     if not per_minute:
         return PAGE
     return max(range(PAGE, PAGE // 2 - 1, -1), key=lambda size: (per_minute // size) * size)

@@ -22,7 +22,7 @@ def _fresh_client_cache():
 @pytest.fixture
 def fake_ak(monkeypatch) -> FakeActionKitClient:
     fake = FakeActionKitClient()
-    monkeypatch.setattr("actionkit.factory.client_for", lambda connection: fake)
+    monkeypatch.setattr("actionkit.factory.client_for", lambda connection, **_: fake)
     return fake
 
 

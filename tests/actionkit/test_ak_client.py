@@ -24,14 +24,12 @@ class FakeThrottle:
     def __init__(self, busy: bool = False):
         self.acquired, self.paused, self.slots, self.busy = [], [], 0, busy
 
-    def acquire(self, cost=1, *, max_wait=60.0):
+    def admit(self, cost=1, *, max_wait=60.0, slot_wait=30.0):
+        import contextlib
+
         if self.busy:
             raise _Busy(7.0)
         self.acquired.append(cost)
-
-    def slot(self, *, max_wait=30.0):
-        import contextlib
-
         self.slots += 1
         return contextlib.nullcontext()
 

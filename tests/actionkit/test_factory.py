@@ -30,3 +30,13 @@ def test_a_new_budget_makes_a_new_client(actblue_connection):
 
 def test_unlimited_stays_unlimited():
     assert factory.planned_per_minute(0) == 0
+
+
+def test_it_caches_one_client_per_connection_and_class(actblue_connection):
+    factory.clients_clear()
+    live, bulk = factory.client_for(actblue_connection), factory.bulk_client_for(actblue_connection)
+    assert live is not bulk and factory.bulk_client_for(actblue_connection) is bulk
+    assert factory.client_for(actblue_connection) is live
+    assert (live.throttle.priority, bulk.throttle.priority) == ("live", "bulk")
+    assert live.throttle.key == bulk.throttle.key  # One budget, shared by both classes.
+    assert bulk.throttle.class_per_minute == 960 and live.throttle.class_per_minute == 980

@@ -88,7 +88,7 @@ def _hammer(spec, key, per_window, window, seconds, queue):
     queue.put(grants)
 
 
-def _run_processes(target, args_list):
+def run_processes(target, args_list):
     ctx = multiprocessing.get_context("fork")
     queue = ctx.Queue()
     procs = [ctx.Process(target=target, args=(*args, queue)) for args in args_list]
@@ -102,7 +102,7 @@ def _run_processes(target, args_list):
 
 def test_it_keeps_four_processes_within_the_budget_in_every_window(backend_spec):
     key, per_window, window = f"budget-{uuid.uuid4().hex}", 40, 1.0  # 40 records per 1-second "minute"
-    results = _run_processes(_hammer, [(backend_spec, key, per_window, window, 4.0)] * 4)
+    results = run_processes(_hammer, [(backend_spec, key, per_window, window, 4.0)] * 4)
     grants = [g for r in results for g in r]
     assert sum(c for _, c in grants) > per_window  # the test really ran several windows
     assert max_in_any_window(grants, window) <= per_window
@@ -123,11 +123,13 @@ def test_it_pauses_every_caller_after_a_429(backend_spec):
     assert info.value.retry_after > 90
 
 
-def _hold_slots(spec, host, cap, rounds, queue):
-    throttle = Throttle(key="k", per_minute=0, host=host, max_concurrent=cap, backend=make_backend(spec))
+def hold_slots(spec, host, cap, rounds, through_admit, queue):
+    """Slots taken alone, or (through_admit) with a budget too large to wait for, as Throttle.admit takes them."""
+    per_minute = 100_000 if through_admit else 0
+    throttle = Throttle(key=f"k-{host}", per_minute=per_minute, host=host, max_concurrent=cap, backend=make_backend(spec))
     spans = []
     for _ in range(rounds):
-        with throttle.slot(max_wait=30):
+        with throttle.admit(1, slot_wait=30) if through_admit else throttle.slot(max_wait=30):
             entered = time.time()
             time.sleep(0.02)
             spans.append((entered, time.time()))
@@ -136,7 +138,12 @@ def _hold_slots(spec, host, cap, rounds, queue):
 
 def test_it_caps_concurrent_requests_per_host_across_processes(backend_spec):
     host = f"act-{uuid.uuid4().hex}.example.org"
-    results = _run_processes(_hold_slots, [(backend_spec, host, 2, 10)] * 4)
+    results = run_processes(hold_slots, [(backend_spec, host, 2, 10, False)] * 4)
+    assert sum(len(r) for r in results) == 40 and peak_overlap(results) <= 2
+
+
+def peak_overlap(results: list[list[tuple[float, float]]]) -> int:
+    """Most (entered, left) spans open at one time."""
     events = sorted(
         [(s, 1) for r in results for s, _ in r] + [(e, -1) for r in results for _, e in r], key=lambda x: (x[0], x[1])
     )
@@ -144,7 +151,7 @@ def test_it_caps_concurrent_requests_per_host_across_processes(backend_spec):
     for _, delta in events:
         running += delta
         peak = max(peak, running)
-    assert sum(len(r) for r in results) == 40 and peak <= 2
+    return peak
 
 
 def test_it_expires_leases_of_killed_processes(backend_spec):

@@ -10,7 +10,7 @@ from tests.fakes import FakeActionKitClient
 def fake_ak(monkeypatch):
     """The fake ActionKit, returned by client_for() for every connection (tasks run eagerly in these tests)."""
     fake = FakeActionKitClient()
-    monkeypatch.setattr("actionkit.factory.client_for", lambda connection: fake)
+    monkeypatch.setattr("actionkit.factory.client_for", lambda connection, **_: fake)
     return fake
 
 

@@ -143,7 +143,7 @@ def page_import(*, page_id: int, client=None, deadline: float | None = None) -> 
     page = Page.objects.select_related("connection").filter(pk=page_id, synced=True).first()
     if page is None:
         return 0
-    client = factory.client_for(page.connection) if client is None else client
+    client = factory.bulk_client_for(page.connection) if client is None else client
     try:
         return _page_actions_import(page=page, client=client, deadline=deadline)
     except OutOfTime:

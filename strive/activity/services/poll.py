@@ -66,7 +66,7 @@ def poll_connection(*, connection_id: int, client=None, time_budget: float | Non
         if not held:
             return None
         if client is None:
-            client = factory.client_for(connection)
+            client = factory.bulk_client_for(connection)
         try:
             activity = _feature(connection, "activity",
                                 lambda: _activity_poll(connection=connection, client=client, deadline=deadline))

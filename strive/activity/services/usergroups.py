@@ -73,7 +73,7 @@ def usergroup_refresh(*, usergroup_id: int, client=None) -> dict | None:
     usergroup = Usergroup.objects.select_related("connection").filter(pk=usergroup_id, synced=True).first()
     if usergroup is None or compat.feature_off(compat_result(usergroup.connection), "usergroups"):
         return None
-    client = factory.client_for(usergroup.connection) if client is None else client
+    client = factory.bulk_client_for(usergroup.connection) if client is None else client
     try:
         return usergroup_members_refresh(usergroup=usergroup, client=client)
     except ActionKitForbidden as exc:  # Only usergroup sync stops; the checklist names the permission.
