@@ -387,13 +387,24 @@ class LocalBackend(BudgetBackend):
             conn.execute("DELETE FROM leases WHERE lease = ?", (lease,))
 
 
+# One host-slot lease, for LEASE_LUA and ADMIT_LUA: 1 if taken, 0 when `limit` unexpired leases hold the host.
+TAKE_SLOT_LUA = """
+local function take_slot(key, limit, now, begins, seconds, lease)
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+  if redis.call('ZCARD', key) >= limit then return 0 end
+  redis.call('ZADD', key, begins + seconds, lease)
+  redis.call('PEXPIRE', key, math.ceil((begins - now + seconds) * 1000) + 1000)
+  return 1
+end
+"""
+
 # The Lua twin of priority_reserve, with the host-slot lease of LEASE_LUA folded in (one round trip per request).
 # KEYS: live tat, bulk tat, grants zset, sum of the grants' costs, host slots zset. ARGV: cost, limit, window,
 # max_wait, member, priority, bulk limit, slot limit (0: no slot), lease seconds, lease id, slot within (s).
 # Members are "<uuid>:<priority>:<cost>". The running sum makes the common case (the budget is nowhere near used up)
 # O(expired grants) instead of a scan of every grant in the window; it is rebuilt from the zset whenever it is
 # missing. The slots key sits outside the connection's hash tag: this needs one Redis, not a cluster.
-ADMIT_LUA = """
+ADMIT_LUA = TAKE_SLOT_LUA + """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local cost, limit, window = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
@@ -465,13 +476,9 @@ redis.call('SET', tat_key, fmt(tat), 'PX', math.ceil((tat - now + window) * 1000
 redis.call('ZADD', KEYS[3], fmt(start), ARGV[5] .. ':' .. ARGV[6] .. ':' .. cost)
 redis.call('PEXPIRE', KEYS[3], ttl)
 redis.call('SET', KEYS[4], sum + cost, 'PX', ttl)
-local slots, lease_seconds = tonumber(ARGV[8]), tonumber(ARGV[9])
+local slots = tonumber(ARGV[8])
 if slots == 0 or wait > tonumber(ARGV[11]) then return {1, fmt(wait), fmt(start), 0} end
-redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now)
-if redis.call('ZCARD', KEYS[5]) >= slots then return {1, fmt(wait), fmt(start), 0} end
-redis.call('ZADD', KEYS[5], math.max(now, start) + lease_seconds, ARGV[10])
-redis.call('PEXPIRE', KEYS[5], math.ceil((math.max(wait, 0) + lease_seconds) * 1000) + 1000)
-return {1, fmt(wait), fmt(start), 1}
+return {1, fmt(wait), fmt(start), take_slot(KEYS[5], slots, now, math.max(now, start), tonumber(ARGV[9]), ARGV[10])}
 """
 PAUSE_LUA = """
 local t = redis.call('TIME')
@@ -490,14 +497,10 @@ for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. string.format('%.
 end
 return total
 """
-LEASE_LUA = """
+LEASE_LUA = TAKE_SLOT_LUA + """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then return 0 end
-redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
-redis.call('PEXPIRE', KEYS[1], math.ceil(tonumber(ARGV[2]) * 1000) + 1000)
-return 1
+return take_slot(KEYS[1], tonumber(ARGV[1]), now, now, tonumber(ARGV[2]), ARGV[3])
 """
 
 

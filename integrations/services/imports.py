@@ -31,7 +31,6 @@ logger = logging.getLogger(__name__)
 IMPORT_CHUNK_ROWS = 500  # Most rows per chunk: one transaction, one "already recorded" query per kind.
 FIRST_CHUNK_ROWS = 50  # Before the rate is known: the page shows progress within a few seconds.
 CHUNK_SECONDS = 1.0  # Later chunks hold about this much work, so progress moves and Cancel waits at most this long.
-IMPORT_SLICE_SECONDS = None  # A slice hands over to a fresh task after this long; None: the task budget.
 IMPORT_MAX_ERRORS = 1000  # Row errors kept for the download; the count goes on past it.
 IMPORT_STALE_SECONDS = 120  # An open job with no heartbeat for this long is restarted by the sweep.
 RATE_SMOOTHING = 0.3  # Weight of the newest chunk in the smoothed rows-per-second.
@@ -70,7 +69,7 @@ def import_job_run(*, job_id: int) -> None:
     handler = registry.get_kind(job.kind).import_rows
     text = bytes(job.content).decode()
     headers = next(csv.reader(io.StringIO(text, newline="")))
-    deadline = task_deadline(IMPORT_SLICE_SECONDS)
+    deadline = task_deadline()
     cursor = job.cursor
     while True:
         try:

@@ -42,18 +42,18 @@ def alice(world):
 
 
 @pytest.fixture
-def held_slices(monkeypatch):
+def held_slices(monkeypatch, settings):
     """Hand-overs are recorded instead of run, so a test can act between one slice and the next."""
     queued = []
     monkeypatch.setattr(imports, "chunk_rows", lambda job: 2)
-    monkeypatch.setattr(imports, "IMPORT_SLICE_SECONDS", 0)
+    settings.TASK_BUDGET_SECONDS = 0
     monkeypatch.setattr(imports.import_job_run_task, "apply_async", lambda args, **kw: queued.append(args[0]))
     return queued
 
 
-def test_it_answers_at_once_with_a_job_page_and_reads_the_file_in_slices(world, alice, monkeypatch):
+def test_it_answers_at_once_with_a_job_page_and_reads_the_file_in_slices(world, alice, monkeypatch, settings):
     monkeypatch.setattr(imports, "chunk_rows", lambda job: 3)
-    monkeypatch.setattr(imports, "IMPORT_SLICE_SECONDS", 0)  # One chunk per slice, then a fresh task.
+    settings.TASK_BUDGET_SECONDS = 0  # One chunk per slice, then a fresh task.
     slices = []
     run = imports.import_job_run
     monkeypatch.setattr(imports, "import_job_run", lambda *, job_id: slices.append(job_id) or run(job_id=job_id))
