@@ -10,13 +10,11 @@ task on that queue waits for a worker, so a pool that is alive but whose every s
 
 from datetime import datetime, timedelta
 
-from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
 from config.celery import Queues, app
-from integrations.observability.beacons import beat_beacon, live_workers
-from integrations.tasks import BEAT_HEARTBEAT_KEY, queue_heartbeat_key
+from integrations.observability.beacons import beat_beacon, heartbeat_seen, live_workers
 
 # How old a queue's last heartbeat may be. Live work and housekeeping are seconds long, so a few missed 30 s beats
 # already mean trouble; bulk tasks wait their turn behind a poll fan-out or a backfill's chain of 15 s tasks.
@@ -61,7 +59,7 @@ def _check_workers() -> tuple[bool, str, dict]:
 
 def _check_queue(queue: str, now) -> dict:
     """When a worker last took this queue's heartbeat (housekeeping: beat's own tick)."""
-    seen = cache.get(BEAT_HEARTBEAT_KEY if queue == Queues.HOUSEKEEPING else queue_heartbeat_key(queue))
+    seen = heartbeat_seen(queue)
     if not seen:
         return {"ok": False, "detail": "no heartbeat taken yet", "age_seconds": None}
     age = now - datetime.fromisoformat(seen)

@@ -5,14 +5,6 @@ so imports run one way (services -> tasks) while a task still calls its service 
 """
 
 from celery import shared_task
-from django.core.cache import cache
-from django.utils import timezone
-
-BEAT_HEARTBEAT_KEY = "integrations:beat-heartbeat"
-
-
-def queue_heartbeat_key(queue: str) -> str:
-    return f"integrations:queue-heartbeat:{queue}"
 
 
 @shared_task(name="integrations.delivery_send")
@@ -52,15 +44,16 @@ def backfills_sweep() -> None:
 
 @shared_task(name="integrations.beat_heartbeat")
 def beat_heartbeat() -> None:
-    # Written by a housekeeping worker when beat's tick arrives, so /healthz sees both beat and that pool alive.
-    cache.set(BEAT_HEARTBEAT_KEY, timezone.now().isoformat(), timeout=3600)
+    from integrations.observability import beacons
+
+    beacons.beat_heartbeat()
 
 
 @shared_task(name="integrations.queue_heartbeat")
 def queue_heartbeat(queue: str) -> None:
-    # Beat sends one to every other queue; a worker takes it only when it has a free slot and the tasks queued before
-    # it are done, so its age is how long that queue's work waits. /healthz reads it.
-    cache.set(queue_heartbeat_key(queue), timezone.now().isoformat(), timeout=3600)
+    from integrations.observability import beacons
+
+    beacons.queue_heartbeat(queue)
 
 
 @shared_task(name="integrations.import_job_run")

@@ -19,7 +19,7 @@ def member_send(connection, delivery) -> Outcome:
     settings = sync_settings(connection)
     if not settings.active:
         return Outcome(Outcome.RETRYABLE, detail="Sync Accounts is off; the push waits until it is on again.")
-    client = client_for(connection)
+    client = client_for(connection)  # The thread's cached client: kept open, so pushes reuse the HTTP connection.
     try:
         if delivery.event_type == "member.create":
             existing = client.user_by_email(payload["email"].strip().lower())  # AK matches emails case-blind.
@@ -42,8 +42,6 @@ def member_send(connection, delivery) -> Outcome:
         return Outcome(Outcome.RETRYABLE, status_code=exc.status_code, detail="Re-created the import page; retrying.")
     except errors.ActionKitError as exc:  # Anything else is a bug: it propagates and the hub records it.
         return _outcome_noted(exc, payload)
-    finally:
-        client.close()
     if delivery.event_type == "member.create":
         _link_created_user(connection, payload, result)
     return Outcome(Outcome.SUCCESS, status_code=201, remote_ref=str(result.get("action_id") or ""))

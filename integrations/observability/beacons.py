@@ -19,6 +19,9 @@ BEACON_INTERVAL_SECONDS = 10
 BEACON_TTL_SECONDS = 45  # Three missed beats and the process counts as gone.
 WORKERS_INDEX_KEY = "ops:beacon:workers"
 BEAT_KEY = "ops:beacon:beat"
+BEAT_HEARTBEAT_KEY = "integrations:beat-heartbeat"
+HEARTBEAT_TTL_SECONDS = 3600
+HOUSEKEEPING = "housekeeping"  # config.celery.Queues.HOUSEKEEPING: beat's own tick stands for that queue.
 
 
 def worker_key(name: str) -> str:
@@ -63,3 +66,27 @@ def live_workers() -> dict[str, dict]:
 
 def beat_beacon() -> dict | None:
     return cache.get(BEAT_KEY)
+
+
+def queue_heartbeat_key(queue: str) -> str:
+    return f"integrations:queue-heartbeat:{queue}"
+
+
+def heartbeat_key(queue: str) -> str:
+    return BEAT_HEARTBEAT_KEY if queue == HOUSEKEEPING else queue_heartbeat_key(queue)
+
+
+def beat_heartbeat() -> None:
+    """Written by a housekeeping worker when beat's tick arrives, so /healthz sees both beat and that pool alive."""
+    cache.set(BEAT_HEARTBEAT_KEY, timezone.now().isoformat(), timeout=HEARTBEAT_TTL_SECONDS)
+
+
+def queue_heartbeat(queue: str) -> None:
+    """Beat sends one to every other queue; a worker takes it only when it has a free slot and the tasks queued
+    before it are done, so its age is how long that queue's work waits."""
+    cache.set(queue_heartbeat_key(queue), timezone.now().isoformat(), timeout=HEARTBEAT_TTL_SECONDS)
+
+
+def heartbeat_seen(queue: str) -> str | None:
+    """When a worker last took `queue`'s heartbeat, as an ISO timestamp, or None."""
+    return cache.get(heartbeat_key(queue))

@@ -6,8 +6,7 @@ from django.utils import timezone
 
 from integrations.observability import beacons
 
-# Not imported from integrations.tasks at module level: importing the tasks at collection registers them with the
-# Celery app for every test collected after this file (tests/actblue/test_backfill.py depends on that not happening).
+# Spelled out rather than read from beacons, so a renamed key fails here instead of passing silently.
 BEAT_HEARTBEAT_KEY = "integrations:beat-heartbeat"
 QUEUES = ["live", "housekeeping", "polls", "backfills", "imports"]
 
@@ -20,10 +19,7 @@ KEYS = [beacons.WORKERS_INDEX_KEY, beacons.BEAT_KEY, *(_heartbeat_key(q) for q i
 
 
 def test_the_heartbeat_keys_are_the_tasks_keys():
-    from integrations.tasks import BEAT_HEARTBEAT_KEY as key
-    from integrations.tasks import queue_heartbeat_key
-
-    assert key == BEAT_HEARTBEAT_KEY and queue_heartbeat_key("live") == _heartbeat_key("live")
+    assert [beacons.heartbeat_key(q) for q in QUEUES] == [_heartbeat_key(q) for q in QUEUES]
 
 
 @pytest.fixture(autouse=True)

@@ -14,10 +14,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def test_healthz_shows_live_workers_beat_and_the_heartbeat(celery_worker, client):
-    from integrations.tasks import BEAT_HEARTBEAT_KEY, queue_heartbeat_key
-
-    cache.delete_many([beacons.WORKERS_INDEX_KEY, beacons.BEAT_KEY, BEAT_HEARTBEAT_KEY,
-                       *(queue_heartbeat_key(queue) for queue in Queues.ALL)])
+    cache.delete_many([beacons.WORKERS_INDEX_KEY, beacons.BEAT_KEY, *(beacons.heartbeat_key(q) for q in Queues.ALL)])
     assert client.get("/healthz").status_code == 503
     worker = celery_worker(queues="live,housekeeping,polls,backfills,imports", beat=True)
     # beat sends every queue its heartbeat at start; the worker takes each one, and both write beacons.

@@ -174,3 +174,25 @@ def test_an_edit_while_the_user_is_being_created_follows_the_create(members_conn
     user = sandbox.users(email="new@example.org")[0]
     assert ak_get_user(sandbox, user["id"])["fields"]["sms_opt_in"] == "false"
     assert MemberLink.objects.get(member=member).ak_user_id == user["id"]
+
+
+def test_a_push_leaves_the_threads_client_open_so_the_next_one_reuses_its_connection(members_connection, sandbox, cast):
+    from actionkit import factory
+    from strive.sender import member_send
+
+    primary = _create_users_on(members_connection, cast)
+    member = _new_member(cast)
+    group_add_member(group=primary, member=member, actor=cast.alice)
+    member_update(member=member, changes={"sms_opt_in": "opted_out"}, actor=cast.alice)
+    push = Delivery.objects.get(source_id=member.pk, event_type="member.update")
+    client = factory.client_for(members_connection)
+
+    def pool():
+        return client.session.get_adapter(client.base_url).poolmanager.connection_from_url(client.base_url)
+
+    assert member_send(members_connection, push).kind == "success"
+    first = pool()
+    assert member_send(members_connection, push).kind == "success"
+    assert factory.client_for(members_connection) is client
+    # Closing the client after a push would drop this pool and open a new socket for the next push.
+    assert pool() is first and first.num_connections == 1
