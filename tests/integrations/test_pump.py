@@ -32,6 +32,11 @@ def _rows(connection, prefix: str, count: int, **fields) -> list[Delivery]:
     return Delivery.objects.bulk_create([Delivery(connection=connection, key=f"{prefix}:{n}", event_type="item", **fields)
                                          for n in range(count)])
 
+# PostgreSQL claims with SKIP LOCKED; SQLite, which runs one writer at a time, with the same UPDATE … RETURNING.
+ONE_STATEMENT_CLAIMS = pytest.mark.skipif(
+    not (db.features.has_select_for_update_skip_locked or db.vendor == "sqlite"),
+    reason="claims in one statement need PostgreSQL or SQLite")
+
 
 def test_one_turn_delivers_the_backlog_in_batches(conn, sender, monkeypatch):
     monkeypatch.setattr(pump, "BATCH", 2)
@@ -186,7 +191,7 @@ def test_a_live_turn_leaves_backfill_rows_to_the_backfill_lane(sender):
     assert pump.deliveries_schedule() == 1 and sender.sent == ["live:0"]
 
 
-@pytest.mark.skipif(not db.features.has_select_for_update_skip_locked, reason="SKIP LOCKED needs PostgreSQL")
+@ONE_STATEMENT_CLAIMS
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_turns_never_send_a_row_twice(sender, settings):
     settings.DELIVERY_SENDS_IN_FLIGHT = 3  # Committed rows: sender threads can see them, so use them here too.
@@ -222,7 +227,7 @@ def test_concurrent_turns_never_send_a_row_twice(sender, settings):
     assert DeliveryAttempt.objects.count() == 500
 
 
-@pytest.mark.skipif(not db.features.has_select_for_update_skip_locked, reason="SKIP LOCKED needs PostgreSQL")
+@ONE_STATEMENT_CLAIMS
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_claims_take_disjoint_rows(sender):
     connection = _connection("big")
