@@ -6,6 +6,8 @@ so imports run one way (services -> tasks) while a task still calls its service 
 
 from celery import shared_task
 
+from integrations.observability import beacons
+
 
 @shared_task(name="integrations.delivery_send")
 def delivery_send(delivery_id: int) -> None:
@@ -44,15 +46,11 @@ def backfills_sweep() -> None:
 
 @shared_task(name="integrations.beat_heartbeat")
 def beat_heartbeat() -> None:
-    from integrations.observability import beacons
-
     beacons.beat_heartbeat()
 
 
 @shared_task(name="integrations.queue_heartbeat")
 def queue_heartbeat(queue: str) -> None:
-    from integrations.observability import beacons
-
     beacons.queue_heartbeat(queue)
 
 
