@@ -68,23 +68,19 @@ def beat_beacon() -> dict | None:
     return cache.get(BEAT_KEY)
 
 
-def queue_heartbeat_key(queue: str) -> str:
-    return f"integrations:queue-heartbeat:{queue}"
-
-
 def heartbeat_key(queue: str) -> str:
-    return BEAT_HEARTBEAT_KEY if queue == HOUSEKEEPING else queue_heartbeat_key(queue)
-
-
-def beat_heartbeat() -> None:
-    """Written by a housekeeping worker when beat's tick arrives, so /healthz sees both beat and that pool alive."""
-    cache.set(BEAT_HEARTBEAT_KEY, timezone.now().isoformat(), timeout=HEARTBEAT_TTL_SECONDS)
+    return BEAT_HEARTBEAT_KEY if queue == HOUSEKEEPING else f"integrations:queue-heartbeat:{queue}"
 
 
 def queue_heartbeat(queue: str) -> None:
     """Beat sends one to every other queue; a worker takes it only when it has a free slot and the tasks queued
     before it are done, so its age is how long that queue's work waits."""
-    cache.set(queue_heartbeat_key(queue), timezone.now().isoformat(), timeout=HEARTBEAT_TTL_SECONDS)
+    cache.set(heartbeat_key(queue), timezone.now().isoformat(), timeout=HEARTBEAT_TTL_SECONDS)
+
+
+def beat_heartbeat() -> None:
+    """Written by a housekeeping worker when beat's tick arrives, so /healthz sees both beat and that pool alive."""
+    queue_heartbeat(HOUSEKEEPING)
 
 
 def heartbeat_seen(queue: str) -> str | None:

@@ -340,7 +340,7 @@ def _claim(connection_id: int, lane: str, limit: int) -> list[Delivery]:
            .exclude(connection__status=Connection.Status.DISCONNECTED).order_by("id"))
     if db.features.has_select_for_update_skip_locked:
         ids = due.values("id").select_for_update(skip_locked=True, of=("self",))[:limit]
-    elif db.vendor == "sqlite" and db.features.can_return_columns_from_insert:
+    elif db.vendor == "sqlite" and db.features.can_return_columns_from_insert:  # SQLite 3.35+: RETURNING.
         ids = due.values("id")[:limit]  # SQLite runs one writer at a time: the statement claims alone, no lock needed.
     else:
         return _claim_row_by_row(due, now, limit)
