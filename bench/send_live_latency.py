@@ -11,7 +11,7 @@ Reproduce (PostgreSQL and Redis; the script drops and re-creates the database):
   compete with the backfill for the same budget.
 - B: an ActionKit connection with Sync Accounts on whose sandbox holds `--users` users: its initial user poll runs.
 - C: an ActBlue connection with a 1000/min budget; `--import-rows` rows of an ActBlue paid export are imported
-  through the CSV import service in a separate process (as the import job does), each row a live outbox row of C.
+  as the upload page does it: a background import job on the imports queue, each row a live outbox row of C.
 - Workers as in production: one pool on the live and housekeeping queues, one on polls, backfills and imports.
 
 Once A's backfill is planned and sending, `--live` contributions are recorded through contribution_record, spread
@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import multiprocessing
 import os
 import tempfile
 import time
@@ -60,13 +59,13 @@ def export_csv(path: str, rows: int) -> None:
                              f"csv{n}@bench.example", "94801", "United States", "bench-c"])
 
 
-def import_csv(entity_id: int, path: str) -> None:
-    from actblue.services.csv_import import csv_import
-    from integrations.models import Entity
+def import_start(entity, connection, path: str):
+    """The upload page's path: the file is checked, stored, and imported by the imports queue's workers."""
+    from actblue.services.csv_jobs import contributions_import_start
 
-    with open(path, newline="") as stream:
-        report = csv_import(entity=Entity.objects.get(pk=entity_id), stream=stream, kind="paid")
-    print(f"import: {report.imported} imported, {report.error_count} errors", flush=True)
+    with open(path, "rb") as upload:
+        return contributions_import_start(entity=entity, connection=connection, data=upload.read(),
+                                          file_name="paid.csv", kind="paid", actor=None)
 
 
 def live_body(n: int) -> dict:
@@ -104,10 +103,8 @@ def main() -> None:
     sandbox(hosts[1], "POST", "seed", json={"users": args.users})
     env = setup_env(insecure_host=",".join(hosts))
     django_setup()
-    from django.db import connections
-
     from actblue.services.ledger import contribution_record
-    from integrations.models import Backfill, Delivery, DeliveryAttempt
+    from integrations.models import Backfill, Delivery, DeliveryAttempt, ImportJob
     from integrations.services.backfills import backfill_start
     from strive.tasks import users_poll
 
@@ -117,14 +114,11 @@ def main() -> None:
     live_queues, bulk_queues = queue_groups()
     pools = [start_pool(env, queues=live_queues, concurrency=args.live_concurrency, name="live"),
              start_pool(env, queues=bulk_queues, concurrency=args.bulk_concurrency, name="bulk")]
-    importer = None
     try:
         time.sleep(5)  # Worker boot.
         backfill = backfill_start(connection=connection_a, params={"mode": "all", "email_subscription": False}, actor=None)
         users_poll.delay(connection_b.pk)
-        importer = multiprocessing.get_context("fork").Process(target=import_csv, args=(entity_c.pk, csv_path))
-        connections.close_all()  # Closed before the fork: a child closing an inherited one would close ours too.
-        importer.start()
+        job = import_start(entity_c, connection_c, csv_path)
         planned = Backfill.objects.filter(pk=backfill.pk, status=Backfill.Status.RUNNING)
         wait_for(planned.exists, timeout=900, every=1)
         time.sleep(5)  # The backfill's sending gets going.
@@ -138,11 +132,10 @@ def main() -> None:
         window_end = time.time()
         live_rows = Delivery.objects.filter(connection=connection_a, key__in=list(recorded))
         wait_for(lambda: live_rows.filter(status=Delivery.Status.SUCCEEDED).count() >= args.live, timeout=120)
-        import_state = "finished" if not importer.is_alive() else "still running"
+        job = ImportJob.objects.get(pk=job.pk)
+        import_state = f"{job.status}, {job.rows_done:,} rows read, {job.rows_failed} errors"
         stats = [sandbox(host, "GET", "stats") for host in hosts]
     finally:
-        if importer is not None and importer.is_alive():
-            importer.terminate()
         for proc in (*pools, *procs):
             stop(proc)
     answered = {key: started + timedelta(milliseconds=ms) for key, started, ms in DeliveryAttempt.objects.filter(

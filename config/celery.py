@@ -9,12 +9,30 @@ Every task is idempotent (the database ledger decides what is due), which is wha
 import os
 from pathlib import Path
 
-from celery import Celery
+from celery import Celery, Task
+from django.db import OperationalError
 from kombu import Exchange, Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-app = Celery("config")
+LOCKED_RETRY_SECONDS = 5  # On SQLite, how long a task that met "database is locked" waits before it runs again.
+LOCKED_RETRIES = 6
+
+
+class AppTask(Task):
+    """Every task's base. On SQLite a writer that waited out the busy timeout fails with "database is locked"; the
+    task runs again a little later rather than waiting minutes for a sweep. Tasks are idempotent, so a rerun is safe."""
+
+    def __call__(self, *args, **kwargs):
+        try:
+            return super().__call__(*args, **kwargs)
+        except OperationalError as exc:
+            if "database is locked" not in str(exc):
+                raise
+            raise self.retry(exc=exc, countdown=LOCKED_RETRY_SECONDS, max_retries=LOCKED_RETRIES) from exc
+
+
+app = Celery("config", task_cls=AppTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 
 

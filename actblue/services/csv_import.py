@@ -20,6 +20,7 @@ from actblue.services.outbox import OutboxBatch, outbox_batch_flush
 from integrations.ids import id_from_text
 from integrations.models import Entity
 from integrations.registry import ImportChunk
+from integrations.services.bulkload import WriteTurns
 
 KINDS = ("paid", "refunded", "cancelled")
 MAX_REPORTED_ERRORS = 500  # Enough to fix a file; a file that is all errors is the wrong file.
@@ -145,7 +146,7 @@ def csv_import(*, entity: Entity, stream, kind: str) -> ImportReport:
     missing = csv_missing_columns(reader.fieldnames or [], kind=kind)
     if missing:
         raise CsvFileError(missing)
-    report, rows = ImportReport(kind), []
+    report, rows, turns = ImportReport(kind), [], WriteTurns()
     while True:
         try:
             row = next(reader)
@@ -158,6 +159,7 @@ def csv_import(*, entity: Entity, stream, kind: str) -> ImportReport:
         if len(rows) == SYNC_CHUNK_ROWS:
             _report_add(report, csv_rows_import(entity=entity, kind=kind, rows=rows))
             rows = []
+            turns.committed()
     if rows:
         _report_add(report, csv_rows_import(entity=entity, kind=kind, rows=rows))
     return report

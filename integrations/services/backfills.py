@@ -20,6 +20,7 @@ from integrations import registry
 from integrations.models import Backfill, Connection, Delivery
 from integrations.progress_words import count_of, eta_seconds, eta_words, percent_of
 from integrations.services.audit import audit_record
+from integrations.services.bulkload import WriteTurns
 from integrations.services.deliveries import connection_is_sendable
 from integrations.services.outcomes import schedule_kick
 from integrations.services.pump import rows_due, schedule_turn
@@ -60,7 +61,7 @@ def backfill_plan(*, backfill_id: int) -> None:
     backfill = Backfill.objects.select_related("connection").filter(pk=backfill_id, status=Backfill.Status.PLANNING).first()
     if backfill is None:
         return
-    planner = registry.get_kind(backfill.connection.kind).plan_backfill_chunk
+    planner, turns = registry.get_kind(backfill.connection.kind).plan_backfill_chunk, WriteTurns()
     while time.monotonic() < deadline:
         with transaction.atomic():
             backfill = Backfill.objects.select_for_update().get(pk=backfill_id)
@@ -75,6 +76,7 @@ def backfill_plan(*, backfill_id: int) -> None:
         if chunk.done:
             _queue(backfill_pump_task, backfill_id)
             return
+        turns.committed()
     _queue(backfill_plan_task, backfill_id)
 
 

@@ -24,6 +24,7 @@ from integrations.models import Connection, Entity, ImportJob
 from integrations.progress_words import eta_words
 from integrations.registry import ImportChunk
 from integrations.services.audit import audit_record
+from integrations.services.bulkload import WriteTurns
 from integrations.tasks import import_job_run as import_job_run_task
 
 logger = logging.getLogger(__name__)
@@ -69,7 +70,7 @@ def import_job_run(*, job_id: int) -> None:
     handler = registry.get_kind(job.kind).import_rows
     text = bytes(job.content).decode()
     headers = next(csv.reader(io.StringIO(text, newline="")))
-    deadline = task_deadline()
+    deadline, turns = task_deadline(), WriteTurns()
     cursor = job.cursor
     while True:
         try:
@@ -85,6 +86,7 @@ def import_job_run(*, job_id: int) -> None:
             return
         if cursor is None:
             return
+        turns.committed()
         if out_of_time(deadline):
             import_job_queue(job_id)  # Hand over: the next slice starts after this cursor, on any worker.
             return

@@ -23,7 +23,7 @@ from actionkit.services import compat_forbidden_record, compat_result
 from config.celery import Queues
 from integrations.models import Connection, SyncCursor
 from integrations.readahead import prefetched_groups
-from integrations.services.bulkload import BulkLoadStats
+from integrations.services.bulkload import BulkLoadStats, WriteTurns
 from integrations.services.leases import lease, lease_renew
 from integrations.services.outcomes import connection_halt
 from strive.models import GroupMembership, Member, MemberLink, ScannedUser
@@ -154,6 +154,7 @@ class _Run:
         self.stats = {STREAM_PHONES: BulkLoadStats(ScannedUser),
                       STREAM_USERS: BulkLoadStats(ScannedUser, Member, MemberLink, GroupMembership)}
         self.stats[STREAM_FIELDS] = self.stats[STREAM_USERS]
+        self.turns = WriteTurns()
 
     def stream(self, name: str) -> None:
         cursor, _ = SyncCursor.objects.get_or_create(connection=self.connection, stream=name)
@@ -243,6 +244,7 @@ class _Run:
         at_edge = {int(row["id"]) for row in rows if ak_time(row.get("updated_at")) == position}
         self.edge = (position, at_edge | (self.edge[1] if self.edge[0] == position else set()))
         self.stats[name].written(len(rows))
+        self.turns.committed()
 
 
 def _joined(pages: list[tuple[list[dict], object]]) -> tuple[list[dict], object]:
