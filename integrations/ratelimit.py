@@ -14,6 +14,7 @@ a SQLite file under ``settings.VAR_DIR`` with ``BEGIN IMMEDIATE`` (all processes
 
 from __future__ import annotations
 
+import bisect
 import math
 import os
 import random
@@ -293,14 +294,23 @@ class BudgetBackend:
 
 
 class LocalBackend(BudgetBackend):
-    """All processes on one machine, through one SQLite file; each decision is one BEGIN IMMEDIATE transaction."""
+    """All processes on one machine, through one SQLite file; each decision is one BEGIN IMMEDIATE transaction.
+
+    A decision reads every grant of the key still in the window, and a budget in full use has a window's worth
+    (1,000 at 1000/min). Read whole, they held SQLite's one write lock for about 1 ms a decision, so paced sends of
+    every other process waited in SQLite's busy sleeps. Each thread keeps the grants it has read and, inside the
+    decision, reads only those added since (the ids only grow: AUTOINCREMENT), and drops those out of the window
+    as the DELETE does: about 0.1 ms a decision at any fill.
+    """
 
     SCHEMA = """
     CREATE TABLE IF NOT EXISTS pacing (
         key TEXT NOT NULL, priority TEXT NOT NULL, tat REAL NOT NULL, PRIMARY KEY (key, priority));
-    CREATE TABLE IF NOT EXISTS grant_log (
-        key TEXT NOT NULL, at REAL NOT NULL, cost INTEGER NOT NULL, priority TEXT NOT NULL);
-    CREATE INDEX IF NOT EXISTS grant_log_key_at ON grant_log (key, at);
+    CREATE TABLE IF NOT EXISTS grants (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL, at REAL NOT NULL, cost INTEGER NOT NULL,
+        priority TEXT NOT NULL);
+    CREATE INDEX IF NOT EXISTS grants_key_at ON grants (key, at);
+    CREATE INDEX IF NOT EXISTS grants_key_id ON grants (key, id);
     CREATE TABLE IF NOT EXISTS leases (lease TEXT PRIMARY KEY, host TEXT NOT NULL, expires REAL NOT NULL);
     CREATE INDEX IF NOT EXISTS leases_host ON leases (host, expires);
     """
@@ -327,14 +337,29 @@ class LocalBackend(BudgetBackend):
         with conn:  # COMMIT on the way out, ROLLBACK on any exception.
             yield conn
 
+    def _window_grants(self, conn, key: str, since: float) -> list[Grant]:
+        """The key's grants after `since`, ascending by start, from this thread's copy plus what was added since
+        this thread last looked. Called inside the decision's transaction, after the DELETE of the same grants."""
+        known = getattr(self._local, "grants", None)
+        if known is None:
+            known = self._local.grants = {}
+        last_id, grants = known.get(key, (0, []))
+        for row_id, at, cost, priority in conn.execute(
+                "SELECT id, at, cost, priority FROM grants WHERE key = ? AND id > ? ORDER BY id", (key, last_id)):
+            bisect.insort(grants, (at, cost, priority))
+            last_id = row_id
+        expired = bisect.bisect_right(grants, (since, math.inf))
+        del grants[:expired]
+        known[key] = (last_id, grants)
+        return grants
+
     def admit(self, key: str, cost: int, limit: int, window: float, max_wait: float, *, priority: str = LIVE,
               slot: SlotAsk | None = None) -> Admission:
         with self._tx() as conn:
             now = time.time()
-            conn.execute("DELETE FROM grant_log WHERE key = ? AND at <= ?", (key, now - window))
+            conn.execute("DELETE FROM grants WHERE key = ? AND at <= ?", (key, now - window))
             row = conn.execute("SELECT tat FROM pacing WHERE key = ? AND priority = ?", (key, priority)).fetchone()
-            grants = conn.execute("SELECT at, cost, priority FROM grant_log WHERE key = ? ORDER BY at",
-                                  (key,)).fetchall()
+            grants = self._window_grants(conn, key, now - window)
             start = priority_reserve(now=now, tat=row[0] if row else 0.0, grants=grants, cost=cost, limit=limit,
                                      priority=priority, window=window)
             if start - now > max_wait:
@@ -344,7 +369,7 @@ class LocalBackend(BudgetBackend):
                 "ON CONFLICT (key, priority) DO UPDATE SET tat = excluded.tat",
                 (key, priority, next_tat(start, cost, class_limit(limit, priority), window)),
             )
-            conn.execute("INSERT INTO grant_log (key, at, cost, priority) VALUES (?, ?, ?, ?)",
+            conn.execute("INSERT INTO grants (key, at, cost, priority) VALUES (?, ?, ?, ?)",
                          (key, start, cost, priority))
             leased = slot is not None and start - now <= slot.within and self._lease(conn, slot, now, begins=start)
             return Admission(True, start - now, start, leased)
@@ -361,14 +386,14 @@ class LocalBackend(BudgetBackend):
 
     def grant_log(self, key: str, window: float) -> list[Grant]:
         with self._tx() as conn:
-            return conn.execute("SELECT at, cost, priority FROM grant_log WHERE key = ? AND at > ? ORDER BY at",
+            return conn.execute("SELECT at, cost, priority FROM grants WHERE key = ? AND at > ? ORDER BY at",
                                 (key, time.time() - window)).fetchall()
 
     def used(self, key: str, window: float) -> int:
         with self._tx() as conn:
             now = time.time()
             row = conn.execute(
-                "SELECT COALESCE(SUM(cost), 0) FROM grant_log WHERE key = ? AND at > ? AND at <= ?",
+                "SELECT COALESCE(SUM(cost), 0) FROM grants WHERE key = ? AND at > ? AND at <= ?",
                 (key, now - window, now),
             ).fetchone()
             return int(row[0])

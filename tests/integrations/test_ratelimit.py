@@ -175,3 +175,18 @@ def test_it_reports_utilization_and_allows_unlimited(backend_spec):
     with unlimited.slot():
         pass
     assert unlimited.utilization() == 0.0
+
+
+
+def test_the_sqlite_backend_sees_other_processes_grants_and_forgets_expired_ones(tmp_path):
+    """Each thread keeps the grants it has read and reads only newer ones: another instance's grants must still
+    count, and grants that left the window must stop counting."""
+    path, key, limit, window = tmp_path / "ratelimit.sqlite3", "copy", 10, 0.5
+    first, second = LocalBackend(path), LocalBackend(path)
+    second.admit(key, 1, 1000, window, 5.0)  # The second instance has read the key once and keeps a copy.
+    for _ in range(limit - 1):
+        assert first.admit(key, 1, 1000, window, 5.0).admitted
+    full = second.admit(key, 1, limit, window, 5.0)
+    assert full.admitted and full.wait > window / 2  # All ten of the window are taken, nine of them by `first`.
+    time.sleep(window * 2 + full.wait)
+    assert second.admit(key, 1, limit, window, 5.0).wait == pytest.approx(0, abs=0.05)
