@@ -7,7 +7,7 @@ SANDBOX_PORT ?= 8001
 STAMP := $(VENV)/.installed
 VAR_DIR ?= var
 
-.PHONY: run test install migrate demo sandbox worker-live worker-bulk beat web lint bench clean
+.PHONY: run test install migrate demo sandbox worker-live worker-bulk worker-backfills beat web lint bench clean
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required (set PYTHON=/path/to/python3.11)"; exit 1; }
@@ -46,7 +46,10 @@ worker-live: install
 	$(PY) -m celery -A config worker -Q live,housekeeping -n live@%h --concurrency 2 --loglevel INFO
 
 worker-bulk: install
-	$(PY) -m celery -A config worker -Q polls,backfills,imports -n bulk@%h --concurrency 2 --loglevel INFO
+	$(PY) -m celery -A config worker -Q polls,imports -n bulk@%h --concurrency 2 --loglevel INFO
+
+worker-backfills: install
+	$(PY) -m celery -A config worker -Q backfills -n backfills@%h --concurrency 2 --loglevel INFO
 
 beat: install
 	$(PY) -m celery -A config beat --loglevel INFO --schedule $(VAR_DIR)/celerybeat-schedule

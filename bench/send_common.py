@@ -31,15 +31,17 @@ def start_sandboxes(count: int, *, per_minute: int, max_concurrent: int = 4) -> 
     return procs, hosts
 
 
-def queue_groups() -> tuple[str, str]:
-    """(live pool queues, bulk pool queues) as config/celery.py names them now: production runs one pool on live
-    work and housekeeping and another on polls, backfills and imports."""
-    from config.celery import app
+def queue_groups() -> dict[str, str]:
+    """The worker pools `make run` starts and production runs (scripts/run.py POOLS, which docker-compose.yml
+    matches): pool name -> its queues, comma-separated as celery -Q takes them."""
+    import sys
 
-    names = {queue.name for queue in app.conf.task_queues}
-    live = [name for name in ("live", "housekeeping", "deliveries") if name in names]
-    bulk = [name for name in ("polls", "backfills", "imports") if name in names]
-    return ",".join(live), ",".join(bulk)
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+    try:
+        from run import POOLS
+    finally:
+        sys.path.pop(0)
+    return {pool: ",".join(queues) for pool, queues in POOLS.items()}
 
 
 def start_pool(env: dict, *, queues: str, concurrency: int, name: str) -> subprocess.Popen:

@@ -52,7 +52,7 @@ def main() -> None:
         first = seed_line_items(entity, actblue_id=6000 + n, count=args.backlog, first_lineitem=first_lineitem)
         seed_live_backlog(connection, count=args.backlog, first_line_item_pk=first, first_lineitem=first_lineitem)
         connections.append(connection)
-    live_queues, _ = queue_groups()
+    live_queues = queue_groups()["live"]
     worker = start_pool(env, queues=live_queues, concurrency=args.concurrency, name="live")
     try:
         time.sleep(5)  # Worker boot is not part of the run.

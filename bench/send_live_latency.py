@@ -12,7 +12,8 @@ Reproduce (PostgreSQL and Redis; the script drops and re-creates the database):
 - B: an ActionKit connection with Sync Accounts on whose sandbox holds `--users` users: its initial user poll runs.
 - C: an ActBlue connection with a 1000/min budget; `--import-rows` rows of an ActBlue paid export are imported
   as the upload page does it: a background import job on the imports queue, each row a live outbox row of C.
-- Workers as in production: one pool on the live and housekeeping queues, one on polls, backfills and imports.
+- Workers as in production and `make run`: the pools of scripts/run.py (live and housekeeping; polls and imports;
+  backfills), each with its own processes.
 
 Once A's backfill is planned and sending, `--live` contributions are recorded through contribution_record, spread
 evenly over `--minutes`. Latency is from the commit of the recording to the answer of ActionKit's sandbox (the
@@ -97,7 +98,7 @@ def main() -> None:
     parser.add_argument("--live", type=int, default=100)
     parser.add_argument("--minutes", type=float, default=5)
     parser.add_argument("--live-concurrency", type=int, default=2)
-    parser.add_argument("--bulk-concurrency", type=int, default=2)
+    parser.add_argument("--bulk-concurrency", type=int, default=2, help="processes of each pool but live")
     args = parser.parse_args()
     procs, hosts = start_sandboxes(3, per_minute=BUDGET)
     sandbox(hosts[1], "POST", "seed", json={"users": args.users})
@@ -111,9 +112,9 @@ def main() -> None:
     entity_a, connection_a, connection_b, entity_c, connection_c = setup(args, hosts)
     csv_path = os.path.join(tempfile.mkdtemp(prefix="send-live-"), "paid.csv")
     export_csv(csv_path, args.import_rows)
-    live_queues, bulk_queues = queue_groups()
-    pools = [start_pool(env, queues=live_queues, concurrency=args.live_concurrency, name="live"),
-             start_pool(env, queues=bulk_queues, concurrency=args.bulk_concurrency, name="bulk")]
+    groups = queue_groups()
+    pools = [start_pool(env, queues=queues, concurrency=args.live_concurrency if pool == "live" else
+                        args.bulk_concurrency, name=pool) for pool, queues in groups.items()]
     try:
         time.sleep(5)  # Worker boot.
         backfill = backfill_start(connection=connection_a, params={"mode": "all", "email_subscription": False}, actor=None)
@@ -149,7 +150,8 @@ def main() -> None:
     print(describe())
     print(f"A: {args.backfill_rows:,}-row backfill at {BUDGET}/min; B: initial sync of {args.users:,} users; C: CSV import "
           f"of {args.import_rows:,} rows ({import_state} at the end); {args.live} live contributions to A over "
-          f"{window:.0f} s; pools: live={live_queues} x{args.live_concurrency}, bulk={bulk_queues} x{args.bulk_concurrency}")
+          f"{window:.0f} s; pools: " + ", ".join(f"{pool}={queues}" for pool, queues in groups.items())
+          + f" (live x{args.live_concurrency}, others x{args.bulk_concurrency} each)")
     print(f"live latency, recorded -> ActionKit answered ({len(latencies)} of {args.live} delivered): {summary(latencies)}")
     print(f"A's budget over the window {budget:.0f}; live rows {live_in_window}; backfill rows sent {backfill_sent} = "
           f"{backfill_sent * 100 / (budget - live_in_window):.1f} % of what live left (target >= 95; the client plans "

@@ -87,7 +87,7 @@ def main() -> None:
     from actblue.sender import notification_for
     from integrations.models import Delivery
 
-    live_queues, _ = queue_groups()
+    live_queues = queue_groups()["live"]
     worker = start_pool(env, queues=live_queues, concurrency=args.senders, name="live")
     rounds = []
     try:

@@ -138,9 +138,9 @@ def _step(cmd: list[str], env: dict, log) -> None:
     subprocess.run(cmd, cwd=ROOT, env=env, stdout=log, check=True)
 
 
-# One worker per pool, as in production (docker-compose.yml, docs/operations.md), so a long poll or backfill never
-# takes the slot a live delivery needs.
-POOLS = {"live": ("live", "housekeeping"), "bulk": ("polls", "backfills", "imports")}
+# One worker per pool, as in production (docker-compose.yml, docs/operations.md), so a long poll or import never
+# takes the slot a live delivery needs, nor the one a backfill sends from.
+POOLS = {"live": ("live", "housekeeping"), "bulk": ("polls", "imports"), "backfills": ("backfills",)}
 
 
 def _worker(pool: str) -> tuple[list[str], str]:
@@ -158,20 +158,21 @@ SERVICES = {  # name: (command, what the console says about it)
              "--log-level", "warning"], f"gunicorn on http://{HOST}:{PORT}/, 2 workers"),
     "worker-live": _worker("live"),
     "worker-bulk": _worker("bulk"),
+    "worker-backfills": _worker("backfills"),
     "beat": ([PY, "-m", "celery", "-A", "config", "--quiet", "beat", "--loglevel", "WARNING", "--schedule",
               str(VAR_DIR / "celerybeat-schedule")], "Celery beat, the periodic sweeps and polls"),
 }
 
 
 # (services, seconds from SIGTERM to SIGKILL). An idle worker's warm shutdown takes 2-5 s on the filesystem broker.
-STOP_WAVES = ((("web", "worker-live", "worker-bulk", "beat"), 6.5), (("sandbox",), 2.0))
+STOP_WAVES = ((("web", "worker-live", "worker-bulk", "worker-backfills", "beat"), 6.5), (("sandbox",), 2.0))
 
 
 def _start(services: dict, lock: procs.RunLock, env: dict) -> None:
     for name, (cmd, what) in SERVICES.items():
         services[name] = _spawn(name, cmd, env)
         lock.record(name, services[name].pid)
-        _say(f"  {name:<11} pid {services[name].pid:<7} {what}")
+        _say(f"  {name:<16} pid {services[name].pid:<7} {what}")
     _wait_for(f"http://{HOST}:{SANDBOX_PORT}/_sandbox/stats", services["sandbox"])
     with open(LOG_DIR / "setup.log", "a") as log:
         _step([PY, "manage.py", "seed_demo", "--sandbox-host", f"{HOST}:{SANDBOX_PORT}", "--app-url",

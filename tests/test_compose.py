@@ -15,7 +15,7 @@ COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
 APP_SERVICES = [name for name, spec in SERVICES.items() if spec.get("build") or spec.get("image", "").startswith("akbridge")]
 DEMO = yaml.safe_load((ROOT / "docker-compose.demo.yml").read_text())
-POOL_SERVICES = {"worker-live": "live", "worker-bulk": "bulk"}  # compose service: run.py pool
+POOL_SERVICES = {"worker-live": "live", "worker-bulk": "bulk", "worker-backfills": "backfills"}  # compose service: run.py pool
 
 
 def _make_command(target: str) -> list[str]:
@@ -27,11 +27,11 @@ def _make_command(target: str) -> list[str]:
 
 
 def test_the_stack_has_every_process():
-    assert {"postgres", "redis", "web", "worker-live", "worker-bulk", "beat", "sandbox", "migrate"} <= set(SERVICES)
-    assert set(APP_SERVICES) == {"web", "worker-live", "worker-bulk", "beat", "sandbox", "migrate"}
+    assert {"postgres", "redis", "web", *POOL_SERVICES, "beat", "sandbox", "migrate"} <= set(SERVICES)
+    assert set(APP_SERVICES) == {"web", *POOL_SERVICES, "beat", "sandbox", "migrate"}
 
 
-@pytest.mark.parametrize("service", ["web", "worker-live", "worker-bulk", "beat", "sandbox"])
+@pytest.mark.parametrize("service", ["web", *POOL_SERVICES, "beat", "sandbox"])
 def test_each_service_runs_what_make_runs(service):
     compose = SERVICES[service]["command"]
     make = _make_command(service)
@@ -49,7 +49,7 @@ def test_the_web_entry_point_imports():
     assert callable(getattr(importlib.import_module(module), attribute))
 
 
-@pytest.mark.parametrize("service", ["worker-live", "worker-bulk", "beat"])
+@pytest.mark.parametrize("service", [*POOL_SERVICES, "beat"])
 def test_celery_commands_name_the_real_app(service):
     command = SERVICES[service]["command"]
     assert command[:4] == ["python", "-m", "celery", "-A"]
@@ -76,6 +76,7 @@ def test_every_queue_has_exactly_one_pool_and_make_run_has_the_same_pools():
     consumed = [queue for queues in pools.values() for queue in queues]
     assert sorted(consumed) == sorted(Queues.ALL), "a queue nobody consumes would never drain"
     assert "live" in pools["worker-live"] and not {"polls", "backfills", "imports"} & set(pools["worker-live"])
+    assert pools["worker-backfills"] == ["backfills"]  # A sync or an import never holds the slot a backfill sends from.
     run = _run_py()
     for service, pool in POOL_SERVICES.items():
         assert tuple(pools[service]) == run.POOLS[pool]
@@ -87,7 +88,7 @@ def test_every_queue_has_exactly_one_pool_and_make_run_has_the_same_pools():
 def test_each_pool_and_beat_run_in_their_own_container():
     for name, spec in SERVICES.items():
         assert "network_mode" not in spec, name
-    for name in ("worker-live", "worker-bulk"):
+    for name in POOL_SERVICES:
         assert "container_name" not in SERVICES[name]  # `docker compose up --scale <pool>=N` needs none.
 
 
@@ -134,7 +135,7 @@ def test_production_admits_no_insecure_actionkit_host_and_the_sandbox_is_a_demo(
 def test_the_demo_override_lets_every_process_that_calls_actionkit_reach_the_sandbox():
     command = SERVICES["sandbox"]["command"]
     sandbox = f"sandbox:{command[command.index('--port') + 1]}"
-    for name in ("web", "worker-live", "worker-bulk", "migrate"):
+    for name in ("web", *POOL_SERVICES, "migrate"):
         env = DEMO["services"][name]["environment"]
         assert env["ACTIONKIT_INSECURE_HOSTS"] == sandbox and env["ACTIONKIT_INSECURE_ON_PRIVATE_NETWORK"] == "true"
     assert set(DEMO["services"]) <= set(SERVICES)

@@ -265,7 +265,7 @@ def test_it_refuses_a_second_run_on_the_same_var_dir(running):
 def test_it_keeps_the_shells_actionkit_insecure_hosts(running):
     expected = f"ACTIONKIT_INSECURE_HOSTS={SHELL_INSECURE_HOST},127.0.0.1:{running.sandbox_port}," \
                f"localhost:{running.sandbox_port}".encode()
-    for name in ("web", "worker-live", "worker-bulk", "beat"):
+    for name in ("web", "worker-live", "worker-bulk", "worker-backfills", "beat"):
         environ = Path(f"/proc/{running.groups()[name]}/environ").read_bytes().split(b"\0")
         assert expected in environ, name
 
@@ -295,10 +295,11 @@ def test_the_demo_login_works(running):
 
 def test_the_console_is_for_people(running):
     text = running.text()
-    for name in ("sandbox", "web", "worker-live", "worker-bulk", "beat"):
+    for name in ("sandbox", "web", "worker-live", "worker-bulk", "worker-backfills", "beat"):
         assert re.search(rf"^  {name} +pid \d+ ", text, re.M), name
     assert re.search(r"^  worker-live +pid \d+ +Celery worker on queues live, housekeeping$", text, re.M)
-    assert re.search(r"^  worker-bulk +pid \d+ +Celery worker on queues polls, backfills, imports$", text, re.M)
+    assert re.search(r"^  worker-bulk +pid \d+ +Celery worker on queues polls, imports$", text, re.M)
+    assert re.search(r"^  worker-backfills +pid \d+ +Celery worker on queues backfills$", text, re.M)
     assert f"Open {running.url}/  and log in as  demo-admin / demo-admin-password" in text
     assert f"http://127.0.0.1:{running.sandbox_port}/_sandbox/" in text
     assert "No hostname was supplied" not in text and "superuser privileges" not in text
