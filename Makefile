@@ -29,7 +29,7 @@ migrate: install
 demo: migrate
 	$(PY) manage.py seed_demo --sandbox-host 127.0.0.1:$(SANDBOX_PORT) --app-url http://127.0.0.1:$(PORT)
 
-# Web, both worker pools, beat and the ActionKit sandbox on the embedded default (SQLite + filesystem broker). Ctrl-C, SIGTERM or
+# Web, the three worker pools, beat and the ActionKit sandbox on the embedded default (SQLite + filesystem broker). Ctrl-C, SIGTERM or
 # a closed terminal stops all; a second run on the same var/ refuses. `exec` makes run.py make's own child, so make
 # passes SIGTERM straight to it and run.py stops when make dies.
 run: install

@@ -1,4 +1,4 @@
-"""`make run`: migrate, seed the demo, then run web, two worker pools, beat and the ActionKit sandbox until stopped.
+"""`make run`: migrate, seed the demo, then run web, three worker pools, beat and the ActionKit sandbox until stopped.
 
 Everything runs on the embedded default (SQLite and kombu's filesystem broker in VAR_DIR, ./var by default), so no
 server is needed. Ctrl-C, SIGTERM and SIGHUP (a closed terminal) stop every service within 10 s; a second run on the
