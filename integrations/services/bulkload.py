@@ -11,8 +11,9 @@ Turns at the write lock. SQLite has one writer at a time. A writer that finds th
 handler, up to 100 ms a sleep, and tries again. A bulk loop that commits a chunk and at once begins the next leaves
 the lock free for microseconds, so the other processes' writers (a backfill's planner, a user poll, the live send
 scheduler) seldom win it and fail with "database is locked" after the 30 s busy timeout. WriteTurns makes a bulk loop
-pause for longer than one busy sleep once it has written for half a second. PostgreSQL locks rows, not the database,
-and pays nothing.
+pause for longer than one busy sleep once it has written for a quarter of a second, and `chunk_seconds` keeps one
+transaction of a bulk loop within that turn, so a live write waits a quarter of a second at most behind bulk work.
+PostgreSQL locks rows, not the database, and pays nothing.
 """
 
 import time
@@ -20,8 +21,8 @@ import time
 from django.db import connection as db_connection
 
 FIRST_ANALYZE_AT = 2_000  # Rows written before the first ANALYZE; then at 20,000, 200,000 and so on.
-WRITE_TURN_SECONDS = 0.5  # On SQLite, how long a bulk loop writes before it lets waiting writers in.
-WRITE_PAUSE_SECONDS = 0.12  # Longer than the busy handler's longest sleep (100 ms), so every waiter tries once.
+WRITE_TURN_SECONDS = 0.25  # On SQLite, how long a bulk loop writes before it lets waiting writers in.
+WRITE_PAUSE_SECONDS = 0.15  # Longer than the busy handler's longest sleep (100 ms), so every waiter tries once.
 
 
 def tables_analyze(*models) -> None:
@@ -44,6 +45,11 @@ class BulkLoadStats:
         if self.total >= self.next_at:
             self.next_at *= 10
             tables_analyze(*self.models)
+
+
+def chunk_seconds(seconds: float) -> float:
+    """How long one transaction of a bulk loop should write: `seconds`, and on SQLite no more than a write turn."""
+    return min(seconds, WRITE_TURN_SECONDS) if db_connection.vendor == "sqlite" else seconds
 
 
 class WriteTurns:

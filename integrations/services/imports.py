@@ -24,7 +24,7 @@ from integrations.models import Connection, Entity, ImportJob
 from integrations.progress_words import eta_words
 from integrations.registry import ImportChunk
 from integrations.services.audit import audit_record
-from integrations.services.bulkload import WriteTurns
+from integrations.services.bulkload import WriteTurns, chunk_seconds
 from integrations.tasks import import_job_run as import_job_run_task
 
 logger = logging.getLogger(__name__)
@@ -111,7 +111,7 @@ def chunk_rows(job: ImportJob) -> int:
     """Rows for the next chunk: about CHUNK_SECONDS of work at the job's measured rate."""
     if not job.rate:
         return min(FIRST_CHUNK_ROWS, IMPORT_CHUNK_ROWS)
-    return max(1, min(IMPORT_CHUNK_ROWS, int(job.rate * CHUNK_SECONDS)))
+    return max(1, min(IMPORT_CHUNK_ROWS, int(job.rate * chunk_seconds(CHUNK_SECONDS))))
 
 
 def _chunk_read(reader: csv.DictReader, base_line: int, limit: int):

@@ -15,7 +15,7 @@ from actblue.models import LineItem
 from actblue.services.csv_import import csv_rows_import
 from integrations import import_files
 from integrations.models import AuditEvent, Delivery, ImportJob
-from integrations.services import imports
+from integrations.services import bulkload, imports
 from tests.actblue import payloads
 from tests.actblue.payloads import ENTITY_A_ID
 from tests.imports import paid_csv, row_errors, upload_and_run
@@ -181,7 +181,14 @@ def test_the_import_page_lists_recent_imports(world, alice):
 
 
 @pytest.mark.parametrize("rate, rows", [(0.0, 50), (12.5, 12), (0.2, 1), (90_000.0, 500)])
-def test_a_chunk_holds_about_a_second_of_work(rate, rows):
+def test_a_chunk_holds_about_a_second_of_work(rate, rows, monkeypatch):
+    monkeypatch.setattr(bulkload.db_connection, "vendor", "postgresql")
+    assert imports.chunk_rows(ImportJob(rate=rate)) == rows
+
+
+@pytest.mark.parametrize("rate, rows", [(0.0, 50), (12.5, 3), (0.2, 1), (90_000.0, 500)])
+def test_on_sqlite_a_chunk_holds_a_quarter_second_so_other_writers_wait_no_longer(rate, rows, monkeypatch):
+    monkeypatch.setattr(bulkload.db_connection, "vendor", "sqlite")
     assert imports.chunk_rows(ImportJob(rate=rate)) == rows
 
 
