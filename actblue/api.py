@@ -30,22 +30,23 @@ RESPONSES = {
 }
 
 
+# The serializer that validates each kind's body; None is the endpoint that decides the kind from the body.
+SERIALIZERS = {None: s.NotificationSerializer, "contribution": s.ContributionNotificationSerializer,
+               "refund": s.RefundNotificationSerializer, "cancellation": s.CancellationNotificationSerializer}
+
+
 def notification_respond(*, entity, body, kind: str | None = None) -> Response:
     """Validate and record one notification for `entity`: 201 new, 200 already recorded, 400 bad body, 409 conflict.
 
     `kind` None decides from the body, as ActionKit's single endpoint does. Shared by the API and ActBlue's webhook.
     """
-    serializer_class = {None: s.NotificationSerializer, "contribution": s.ContributionNotificationSerializer,
-                        "refund": s.RefundNotificationSerializer,
-                        "cancellation": s.CancellationNotificationSerializer}[kind]
-    serializer = serializer_class(data=body)
+    serializer = SERIALIZERS[kind](data=body)
     serializer.is_valid(raise_exception=True)
     data = serializer.validated_data
     decided = kind or notification_kind(data)
     if kind is None and decided != "contribution":
         # Re-validate with the kind's own rules (a refund needs refundedAt, a cancellation cancelledAt).
-        strict = {"refund": s.RefundNotificationSerializer, "cancellation": s.CancellationNotificationSerializer}
-        strict[decided](data=body).is_valid(raise_exception=True)
+        SERIALIZERS[decided](data=body).is_valid(raise_exception=True)
     try:
         result = RECORDERS[decided](entity=entity, data=data)
     except LedgerConflict as exc:
@@ -55,39 +56,33 @@ def notification_respond(*, entity, body, kind: str | None = None) -> Response:
     return Response(answer, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 
 
+# The base of the classes notification_view builds. No docstring: drf-spectacular would publish it as every
+# endpoint's description.
 class _NotificationView(APIView):
-    serializer_class = s.NotificationSerializer
     kind: str | None = None  # None: decide from the body, as ActionKit's single endpoint does.
 
     def post(self, request):
         return notification_respond(entity=request.user.entity, body=request.data, kind=self.kind)
 
 
-def _schema(kind: str, serializer, summary: str):
-    return extend_schema(operation_id=f"actblue_{kind}_create", summary=summary, request=serializer,
-                         responses=RESPONSES, tags=["ActBlue"],
-                         examples=[OpenApiExample("ActBlue notification", value=SAMPLE, request_only=True)])
+def notification_view(kind: str | None, *, endpoint: str, summary: str) -> type[APIView]:
+    """The POST view for one kind, documented as operation `actblue_<endpoint>_create` with that kind's serializer.
+
+    Each endpoint needs a class of its own: drf-spectacular reads the schema from the view class.
+    """
+    name = f"{(kind or 'notification').capitalize()}View"
+    view = type(name, (_NotificationView,), {"serializer_class": SERIALIZERS[kind], "kind": kind})
+    schema = extend_schema(operation_id=f"actblue_{endpoint}_create", summary=summary, request=SERIALIZERS[kind],
+                           responses=RESPONSES, tags=["ActBlue"],
+                           examples=[OpenApiExample("ActBlue notification", value=SAMPLE, request_only=True)])
+    return extend_schema_view(post=schema)(view)
 
 
-@extend_schema_view(post=_schema("contributions", s.ContributionNotificationSerializer,
-                                 "Record a contribution notification"))
-class ContributionView(_NotificationView):
-    serializer_class, kind = s.ContributionNotificationSerializer, "contribution"
-
-
-@extend_schema_view(post=_schema("refunds", s.RefundNotificationSerializer,
-                                 "Record a refund (refundedAt on a line item or contribution)"))
-class RefundView(_NotificationView):
-    serializer_class, kind = s.RefundNotificationSerializer, "refund"
-
-
-@extend_schema_view(post=_schema("cancellations", s.CancellationNotificationSerializer,
-                                 "Record a recurring cancellation (cancelledAt)"))
-class CancellationView(_NotificationView):
-    serializer_class, kind = s.CancellationNotificationSerializer, "cancellation"
-
-
-@extend_schema_view(post=_schema("notifications", s.NotificationSerializer,
-                                 "Record any notification; the body decides its kind"))
-class NotificationView(_NotificationView):
-    pass
+ContributionView = notification_view("contribution", endpoint="contributions",
+                                     summary="Record a contribution notification")
+RefundView = notification_view("refund", endpoint="refunds",
+                               summary="Record a refund (refundedAt on a line item or contribution)")
+CancellationView = notification_view("cancellation", endpoint="cancellations",
+                                     summary="Record a recurring cancellation (cancelledAt)")
+NotificationView = notification_view(None, endpoint="notifications",
+                                     summary="Record any notification; the body decides its kind")
