@@ -319,12 +319,17 @@ class LocalBackend(BudgetBackend):
         self.path = str(path)
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
+        # SQLite makes a writer that finds the lock taken sleep 1 ms, then 2, 5, 10…: far longer than a decision
+        # holds it, and a sender thread that sleeps there starts its paced request late. The threads of a process
+        # queue here instead and are woken the moment the lock is free, so only processes meet SQLite's sleeps.
+        self._writer = threading.Lock()
         setup = sqlite3.connect(self.path, timeout=30)
         setup.executescript(self.SCHEMA)
         setup.close()
 
     @contextmanager
-    def _tx(self):
+    def _tx(self, *, write: bool = True):
+        """A decision's transaction. ``write=False`` is a WAL reader: it takes no lock and waits for no writer."""
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = self._local.conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
@@ -333,13 +338,19 @@ class LocalBackend(BudgetBackend):
             # sender threads of every process rarely meet SQLite's busy sleeps (1 ms and up), which would make paced
             # sends late. A power cut can lose the last decisions; the budget then errs by at most those grants.
             conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute("BEGIN IMMEDIATE")
-        with conn:  # COMMIT on the way out, ROLLBACK on any exception.
-            yield conn
+        if not write:
+            conn.execute("BEGIN")
+            with conn:
+                yield conn
+            return
+        with self._writer:
+            conn.execute("BEGIN IMMEDIATE")
+            with conn:  # COMMIT on the way out, ROLLBACK on any exception.
+                yield conn
 
     def _window_grants(self, conn, key: str, since: float) -> list[Grant]:
         """The key's grants after `since`, ascending by start, from this thread's copy plus what was added since
-        this thread last looked. Called inside the decision's transaction, after the DELETE of the same grants."""
+        this thread last looked, less those that left the window. Called inside the decision's transaction."""
         known = getattr(self._local, "grants", None)
         if known is None:
             known = self._local.grants = {}
@@ -355,9 +366,11 @@ class LocalBackend(BudgetBackend):
 
     def admit(self, key: str, cost: int, limit: int, window: float, max_wait: float, *, priority: str = LIVE,
               slot: SlotAsk | None = None) -> Admission:
-        with self._tx() as conn:
+        peek = max_wait < 0  # Only asks how long the wait would be, so it reads a snapshot and writes nothing.
+        with self._tx(write=not peek) as conn:
             now = time.time()
-            conn.execute("DELETE FROM grants WHERE key = ? AND at <= ?", (key, now - window))
+            if not peek:
+                conn.execute("DELETE FROM grants WHERE key = ? AND at <= ?", (key, now - window))
             row = conn.execute("SELECT tat FROM pacing WHERE key = ? AND priority = ?", (key, priority)).fetchone()
             grants = self._window_grants(conn, key, now - window)
             start = priority_reserve(now=now, tat=row[0] if row else 0.0, grants=grants, cost=cost, limit=limit,
@@ -385,12 +398,12 @@ class LocalBackend(BudgetBackend):
                 )
 
     def grant_log(self, key: str, window: float) -> list[Grant]:
-        with self._tx() as conn:
+        with self._tx(write=False) as conn:
             return conn.execute("SELECT at, cost, priority FROM grants WHERE key = ? AND at > ? ORDER BY at",
                                 (key, time.time() - window)).fetchall()
 
     def used(self, key: str, window: float) -> int:
-        with self._tx() as conn:
+        with self._tx(write=False) as conn:
             now = time.time()
             row = conn.execute(
                 "SELECT COALESCE(SUM(cost), 0) FROM grants WHERE key = ? AND at > ? AND at <= ?",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import multiprocessing
 import random
+import sqlite3
+import threading
 import time
 import uuid
 
@@ -190,3 +192,25 @@ def test_the_sqlite_backend_sees_other_processes_grants_and_forgets_expired_ones
     assert full.admitted and full.wait > window / 2  # All ten of the window are taken, nine of them by `first`.
     time.sleep(window * 2 + full.wait)
     assert second.admit(key, 1, limit, window, 5.0).wait == pytest.approx(0, abs=0.05)
+
+
+def test_a_budget_peek_on_sqlite_answers_while_another_process_holds_the_write_lock(tmp_path):
+    """The scheduler asks how long a connection's budget would make it wait before every hand-over; that question
+    must neither wait behind a decision of another process nor write anything of its own."""
+    path, key = tmp_path / "ratelimit.sqlite3", "peek"
+    backend = LocalBackend(path)
+    assert backend.admit(key, 1, 10, 60.0, 5.0).admitted
+    other_process = sqlite3.connect(path, isolation_level=None)
+    other_process.execute("BEGIN IMMEDIATE")
+    answers = []
+    try:
+        asking = threading.Thread(target=lambda: answers.append(backend.reserve(key, 1, 10, 60.0, -1.0)))
+        asking.start()
+        asking.join(timeout=5)  # A peek that took the write lock would sit in SQLite's 30 s busy wait.
+        assert answers, "the peek waited for the other process's write lock"
+    finally:
+        other_process.rollback()
+        other_process.close()
+    admitted, wait, _ = answers[0]
+    assert not admitted and wait == pytest.approx(6.0, abs=0.5)  # One grant of ten a minute paces the next 6 s on.
+    assert len(backend.grant_log(key, 60.0)) == 1
