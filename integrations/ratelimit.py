@@ -24,6 +24,7 @@ import time
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 
 WINDOW_SECONDS = 60.0  # The budget is "per minute".
@@ -55,15 +56,15 @@ def gcra_reserve(
     """Earliest start time for a request of ``cost`` records. Pure: no clock, no storage.
 
     ``tat`` is GCRA's theoretical arrival time (each admitted record pushes it by window/limit seconds).
-    ``grants`` are earlier (start, cost) pairs, ascending; the start is delayed until the window (start-window,
+    ``grants`` are earlier (start, cost) pairs (or longer tuples that begin so), ascending; the start is delayed until the window (start-window,
     start] holds at most ``limit`` records including this one. The caller stores ``start + cost*window/limit``
     as the new tat and appends (start, cost) to the grants.
     """
     start = max(now, tat)
     needed = min(cost, limit)  # A request larger than the whole budget can only wait for an empty window.
-    live = [(at, c) for at, c in grants if at > start - window]
-    total = sum(c for _, c in live)
-    for at, c in live:
+    live = grants[bisect.bisect_right(grants, (start - window, math.inf)):]
+    total = sum(map(itemgetter(1), live))
+    for at, c, *_ in live:
         if total + needed <= limit:
             break
         total -= c
@@ -95,8 +96,12 @@ def window_peak(grants: list[Grant], start: float, window: float = WINDOW_SECOND
     Grants after ``start`` count: bulk reads reserve seconds ahead, so a window holding a live start can end at a
     bulk grant that is still in the future. Only windows ending at ``start`` or at a grant can be the fullest.
     """
-    ends = [start] + [g[0] for g in grants if start < g[0] < start + window]
-    peak = total = left = right = 0
+    # A full budget holds a window's worth of grants and this runs for every decision and every peek, so the
+    # first window is found by bisection and summed in C; only the (few) future grants are walked in Python.
+    left = bisect.bisect_right(grants, (start - window, math.inf))
+    right = bisect.bisect_right(grants, (start, math.inf))
+    peak = total = sum(map(itemgetter(1), grants[left:right]))
+    ends = [g[0] for g in grants[right:bisect.bisect_left(grants, (start + window,))]]
     for end in ends:
         while right < len(grants) and grants[right][0] <= end:
             total += grants[right][1]
@@ -124,14 +129,13 @@ def priority_reserve(
     windows that end at bulk grants still in the future); otherwise it joins the same queue as bulk.
     """
     last = grants[-1][0] if grants else 0.0
-    pairs = [(at, c) for at, c, _ in grants]
     if priority == BULK:
-        return gcra_reserve(now=now, tat=max(tat, last), grants=pairs, cost=cost, limit=class_limit(limit, BULK),
+        return gcra_reserve(now=now, tat=max(tat, last), grants=grants, cost=cost, limit=class_limit(limit, BULK),
                             window=window)
     start = max(now, tat)
     if window_peak(grants, start, window) + min(cost, limit) <= limit:
         return start
-    return gcra_reserve(now=now, tat=max(start, last), grants=pairs, cost=cost, limit=limit, window=window)
+    return gcra_reserve(now=now, tat=max(start, last), grants=grants, cost=cost, limit=limit, window=window)
 
 
 @dataclass(frozen=True)
