@@ -30,6 +30,7 @@ import heapq
 import itertools
 import logging
 import os
+import sys
 import time
 from collections import Counter, deque
 from concurrent import futures
@@ -67,6 +68,9 @@ UNPACED_SPACING = 0.002  # Seconds between records below which a budget is not w
 # sender thread is given the row early enough that its wake-up and the limiter's read never make it late.
 SLOT_LEAD = 0.03
 SLOT_LEAD_INLINE = 0.005  # Without sender threads the loop itself would wait, so it waits less.
+# How long a thread may keep the GIL while another waits for it (Python's default is 5 ms). The turn's loop hands
+# every row over, so each time it waits behind a sender thread parsing a response, a paced slot starts late.
+GIL_SWITCH_SECONDS = 0.001
 
 
 def deliveries_schedule(*, seconds: float = TURN_SECONDS) -> int:
@@ -270,6 +274,7 @@ def send_pool(size: int) -> futures.ThreadPoolExecutor:
     """Sender threads for this process, made after the worker forked (a pool does not survive a fork)."""
     key = (os.getpid(), size)
     if key not in _pools:
+        sys.setswitchinterval(GIL_SWITCH_SECONDS)
         _pools[key] = futures.ThreadPoolExecutor(max_workers=size, thread_name_prefix="delivery-send")
     return _pools[key]
 
