@@ -31,14 +31,20 @@ def test_a_task_that_meets_a_locked_sqlite_database_runs_again(monkeypatch):
     assert len(calls) == 2
 
 
-def test_a_task_gives_up_after_its_locked_retries(monkeypatch):
+def sweep_that_always_fails(monkeypatch, message: str) -> list[int]:
+    """Make the sweep's service raise OperationalError(message) on every call; returns the list of its calls."""
     calls = []
 
     def sweep():
         calls.append(1)
-        raise OperationalError("database is locked")
+        raise OperationalError(message)
 
     monkeypatch.setattr(imports, "import_jobs_sweep", sweep)
+    return calls
+
+
+def test_a_task_gives_up_after_its_locked_retries(monkeypatch):
+    calls = sweep_that_always_fails(monkeypatch, "database is locked")
     result = tasks.import_jobs_sweep.apply()
     assert result.failed()
     assert isinstance(result.result, OperationalError)
@@ -46,13 +52,7 @@ def test_a_task_gives_up_after_its_locked_retries(monkeypatch):
 
 
 def test_other_database_errors_are_not_retried(monkeypatch):
-    calls = []
-
-    def sweep():
-        calls.append(1)
-        raise OperationalError("server closed the connection unexpectedly")
-
-    monkeypatch.setattr(imports, "import_jobs_sweep", sweep)
+    calls = sweep_that_always_fails(monkeypatch, "server closed the connection unexpectedly")
     result = tasks.import_jobs_sweep.apply()
     assert result.failed()
     assert len(calls) == 1
