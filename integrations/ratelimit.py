@@ -22,7 +22,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
@@ -56,9 +56,9 @@ def gcra_reserve(
     """Earliest start time for a request of ``cost`` records. Pure: no clock, no storage.
 
     ``tat`` is GCRA's theoretical arrival time (each admitted record pushes it by window/limit seconds).
-    ``grants`` are earlier (start, cost) pairs (or longer tuples that begin so), ascending; the start is delayed until the window (start-window,
-    start] holds at most ``limit`` records including this one. The caller stores ``start + cost*window/limit``
-    as the new tat and appends (start, cost) to the grants.
+    ``grants`` are earlier (start, cost) pairs (or longer tuples that begin so), ascending; the start is delayed
+    until the window (start-window, start] holds at most ``limit`` records including this one. The caller stores
+    ``start + cost*window/limit`` as the new tat and appends (start, cost) to the grants.
     """
     start = max(now, tat)
     needed = min(cost, limit)  # A request larger than the whole budget can only wait for an empty window.
@@ -342,13 +342,8 @@ class LocalBackend(BudgetBackend):
             # sender threads of every process rarely meet SQLite's busy sleeps (1 ms and up), which would make paced
             # sends late. A power cut can lose the last decisions; the budget then errs by at most those grants.
             conn.execute("PRAGMA synchronous=NORMAL")
-        if not write:
-            conn.execute("BEGIN")
-            with conn:
-                yield conn
-            return
-        with self._writer:
-            conn.execute("BEGIN IMMEDIATE")
+        with self._writer if write else nullcontext():
+            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             with conn:  # COMMIT on the way out, ROLLBACK on any exception.
                 yield conn
 

@@ -11,8 +11,9 @@ budget, so live rows go first within it and the backfill takes what they leave.
 
 Per connection a turn claims a small batch at a time (on PostgreSQL one `UPDATE ... WHERE id IN (SELECT ... FOR
 UPDATE SKIP LOCKED) RETURNING` statement, so concurrent turns take different rows; on SQLite the same statement
-without the lock, as SQLite runs one writer at a time), has the kind prepare the batch's payloads at once (its `prepare_batch`, when it has one), sends it row by
-row through the kind and records the batch's successes in one transaction. The rules of
+without the lock, as SQLite runs one writer at a time), has the kind prepare the batch's payloads at once (its
+`prepare_batch`, when it has one), sends it row by row through the kind and records the batch's successes in one
+transaction. The rules of
 integrations.services.deliveries hold: every claim re-checks that the connection is sendable; a row with
 `depends_on` is claimed only once that row succeeded; every other outcome goes through outcome_apply, and after a
 retryable one or a halt the connection's unsent rows are handed back untried and it sits out the rest of the turn.
