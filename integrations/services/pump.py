@@ -65,8 +65,9 @@ BATCH = 50  # Most rows claimed at once per connection; a killed worker strands 
 BATCH_SECONDS = 1.0  # A paced connection's batch holds about this many seconds of its budget.
 UNPACED_SPACING = 0.002  # Seconds between records below which a budget is not worth one limiter read per row.
 # A row is handed to a sender when its budget frees up within this many seconds; the client's limiter then waits
-# for the exact slot. The limiter paces without bursts, so a send that starts late loses that time for good: a
-# sender thread is given the row early enough that its wake-up and the limiter's read never make it late.
+# for the exact slot. A send that starts late is made up only while the connection is less than the limiter's
+# catch-up allowance (ratelimit.LIVE_CATCH_UP_SECONDS) behind its pace, so a sender thread is given the row early
+# enough that its wake-up and the limiter's read never make it late.
 SLOT_LEAD = 0.03
 SLOT_LEAD_INLINE = 0.005  # Without sender threads the loop itself would wait, so it waits less.
 # How long a thread may keep the GIL while another waits for it (Python's default is 5 ms). The turn's loop hands

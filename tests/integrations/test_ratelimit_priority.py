@@ -13,6 +13,7 @@ from integrations.ratelimit import (
     BULK,
     LIVE,
     Throttle,
+    catch_up,
     class_limit,
     gcra_reserve,
     live_reserve,
@@ -67,7 +68,7 @@ def _admit(state: dict, *, now: float, cost: int, priority: str, limit: int, win
     tat = state["tat"][priority]
     grants = sorted(g for g in state["grants"] if g[0] > now - window)
     start = priority_reserve(now=now, tat=tat, grants=grants, cost=cost, limit=limit, priority=priority, window=window)
-    state["tat"][priority] = next_tat(start, cost, class_limit(limit, priority), window)
+    state["tat"][priority] = next_tat(start, cost, class_limit(limit, priority), window, tat=tat)
     state["grants"] = grants + [(start, cost, priority)]
     state["every"].append((start, cost))
     return start
@@ -166,6 +167,34 @@ def test_a_live_request_starts_in_front_of_bulk_reads_already_reserved(backend_s
     assert overflow.start >= first.start + 60.0
     grants = [(a.start, c) for a, c in [(first, 50), (second, 48), (live[0], 1), (live[1], 1), (overflow, 1)]]
     assert max_in_any_window(grants, 60.0) <= 100
+
+
+def _paced_sender(*, stall_every: int, stall: float, answer: float, minutes: float = 5.0) -> list[tuple[float, int]]:
+    """One live sender with one request in flight, as the pump keeps per connection: it asks for its next start as
+    soon as its last request is answered, and every `stall_every`-th answer takes `stall` instead of `answer`."""
+    limit, window = 980, 60.0
+    state, now, sent = {"tat": {LIVE: 0.0, BULK: 0.0}, "grants": [], "every": []}, 0.0, 0
+    while now < minutes * 60:
+        start = _admit(state, now=now, cost=1, priority=LIVE, limit=limit, window=window)
+        sent += 1
+        now = start + (stall if sent % stall_every == 0 else answer)
+    return state["every"]
+
+
+def test_a_live_sender_that_stalls_catches_up_and_never_exceeds_the_budget(monkeypatch):
+    grants = _paced_sender(stall_every=16, stall=0.4, answer=0.03)  # A 0.4 s database wait once a batch.
+    assert max_in_any_window(grants, 60.0) <= 980
+    assert len(grants) >= 0.99 * 980 * 5
+    monkeypatch.setattr("integrations.ratelimit.LIVE_CATCH_UP_SECONDS", 0.0)  # Plain GCRA loses every stall.
+    assert len(_paced_sender(stall_every=16, stall=0.4, answer=0.03)) < 0.8 * 980 * 5
+
+
+def test_live_catches_up_at_most_its_allowance_on_both_backends(backend_spec):
+    backend, key = make_backend(backend_spec), f"catch-up-{uuid.uuid4().hex}"
+    starts = [backend.admit(key, 1, 600, 60.0, 30.0, priority=LIVE).start for _ in range(20)]
+    ahead = int(catch_up() / 0.1)  # 600 a minute is one record every 0.1 s: this many may start at once.
+    assert starts[ahead] - starts[0] == pytest.approx(0.0, abs=0.05)
+    assert starts[-1] - starts[ahead] == pytest.approx((19 - ahead) * 0.1, abs=0.05)
 
 
 def test_a_pause_holds_both_classes(backend_spec):
